@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Development defaults for the two shared secrets. Refused when NODE_ENV=production. */
+export const DEV_ROUTER_TOKEN = 'dev-only-router-token-change-me';
+export const DEV_INTERNAL_TOKEN = 'dev-only-internal-token-change-me';
+
+export const isProduction = () => process.env.NODE_ENV === 'production';
+
+const secret = (name: string, devDefault: string) =>
+  z
+    .string()
+    .min(16, `${name} must be at least 16 characters`)
+    .optional()
+    .transform((v, ctx) => {
+      if (v) return v;
+      if (isProduction()) {
+        ctx.addIssue({ code: 'custom', message: `${name} is required when NODE_ENV=production` });
+        return z.NEVER;
+      }
+      return devDefault;
+    });
+
+/** Settings every context process shares. */
+export const baseEnvSchema = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  DATA_DIR: z.string().default(resolve(process.cwd(), '.data')),
+  DATABASE_URL: z.string().optional(),
+  HOST: z.string().default('127.0.0.1'),
+  ROUTER_TOKEN: secret('ROUTER_TOKEN', DEV_ROUTER_TOKEN),
+  INTERNAL_TOKEN: secret('INTERNAL_TOKEN', DEV_INTERNAL_TOKEN),
+  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
+  CONSUMER_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+});
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+/** Parses env with a schema; on failure prints every problem at once and exits (fail fast at start-up). */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * Database URL for a context: DATABASE_URL_<CONTEXT> wins; else DATABASE_URL names a
+ * server and the context gets its own database `ordergraph_<context>` on it; else
+ * undefined, which means the embedded PGlite database under DATA_DIR.
+ */
+export function databaseUrlFor(context: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const own = env[`DATABASE_URL_${context.toUpperCase()}`];
+  if (own) return own;
+  if (env.DATABASE_URL) {
+    const url = new URL(env.DATABASE_URL);
+    url.pathname = `/ordergraph_${context}`;
+    return url.toString();
+  }
+  return undefined;
+}

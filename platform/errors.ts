@@ -1,0 +1,37 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every error code a client can see. Stable: clients branch on them.
+ * Documented in README.md ("Error codes").
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  DELIVERY_NOT_FOUND: 'DELIVERY_NOT_FOUND',
+  INVALID_STATE_TRANSITION: 'INVALID_STATE_TRANSITION',
+  PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  FORBIDDEN: 'FORBIDDEN',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error type of the domain: a stable code, a readable message, optional details. */
+export class DomainError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...details } });
+    this.name = 'DomainError';
+    this.code = code;
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/** Raised by event handlers for failures that retrying cannot fix: the message goes straight to the dead-letter record. */
+export class PermanentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}

@@ -1,0 +1,20 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One JSON line per event by default (what log collectors want); `LOG_FORMAT=pretty`
+ * or an interactive terminal gets human-readable lines. Business logs carry
+ * `orderId` / `correlationId` fields so one case can be followed across contexts.
+ */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  const pretty = process.env.LOG_FORMAT === 'pretty' || (process.env.LOG_FORMAT !== 'json' && process.stdout.isTTY);
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
+  });
+}

@@ -1,0 +1,117 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { RawSql } from './database';
+import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
+import type { Logger } from './logger';
+
+/**
+ * Writes an event into the context's outbox table. Call it with the transaction
+ * that changes the state, so the state change and its event commit together.
+ */
+export async function addToOutbox<C extends EventContract>(
+  tx: RawSql,
+  contract: C,
+  data: EventData<C>,
+  meta: { correlationId: string; causationId?: string | null },
+): Promise<Envelope<EventData<C>>> {
+  const env = createEnvelope(contract, data, meta);
+  await tx.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+    VALUES (${env.id}, ${contract.subject}, ${contract.stream}, ${JSON.stringify(env)}::jsonb, ${env.correlationId})`;
+  return env;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  stream: string;
+  payload: unknown;
+  attempts: number;
+}
+
+/** Exponential back-off with jitter, capped: 250 ms, 500 ms, 1 s … 30 s. */
+export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
+  Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
+
+/**
+ * Publishes outbox rows to JetStream in commit order, with the event id as the
+ * message id (JetStream drops a duplicate within its window), and marks a row sent
+ * only after JetStream acknowledged it. A failed publish is retried with back-off;
+ * rows survive restarts because they live in the database. Two relays on one table
+ * (replicas) may publish a row twice; the message id makes that harmless.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly db: RawSql,
+    private readonly js: JetStreamClient,
+    private readonly log: Logger,
+    private readonly opts: { pollMs: number; batchSize?: number } = { pollMs: 1000 },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.notify();
+  }
+
+  /** Publishes soon: call after a transaction that wrote to the outbox committed. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((e) => this.log.error({ err: e }, 'outbox relay pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.notify();
+        } else {
+          this.timer = setTimeout(() => this.notify(), this.opts.pollMs);
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Publishes every row that is due; returns how many were sent. */
+  async drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const rows = await this.db.$queryRaw<OutboxRow[]>`
+        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
+        WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
+        ORDER BY "seq" LIMIT ${this.opts.batchSize ?? 100}`;
+      if (rows.length === 0) return sent;
+      for (const row of rows) {
+        if (this.stopped && sent > 0) return sent;
+        try {
+          const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+          const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });
+          await this.db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = now(), "streamSeq" = ${ack.seq} WHERE "id" = ${row.id}`;
+          sent++;
+          this.log.debug({ eventId: row.id, subject: row.subject, duplicate: ack.duplicate }, 'published');
+        } catch (e) {
+          const attempts = row.attempts + 1;
+          const delay = Math.round(backoffMs(attempts));
+          await this.db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${String((e as Error).message).slice(0, 500)},
+            "nextAttemptAt" = now() + make_interval(secs => ${delay / 1000}) WHERE "id" = ${row.id}`;
+          this.log.warn({ eventId: row.id, subject: row.subject, attempts, retryInMs: delay, err: (e as Error).message }, 'publish failed, will retry');
+          // End this pass; the poll picks the row up again when its back-off is over.
+          return sent;
+        }
+      }
+    }
+  }
+}

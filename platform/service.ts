@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { parse } from 'graphql';
+import { z } from 'zod';
+import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config';
+import { openDatabase, type DriverAdapter, type PlatformDb, type RawSql } from './database';
+import { PolicyConsumer, type Policy } from './consumer';
+import { listDeadLetters, replayDeadLetter } from './dead-letters';
+import { isDomainError } from './errors';
+import { createLogger, type Logger } from './logger';
+import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { OutboxRelay } from './outbox';
+
+/** Header the router sets on every subgraph request; subgraphs refuse GraphQL without it. */
+export const ROUTER_TOKEN_HEADER = 'x-ordergraph-router-token';
+/** Header for service-to-service calls on `/internal/*` (ordering → payment). */
+export const INTERNAL_TOKEN_HEADER = 'x-ordergraph-internal-token';
+
+/** What a context's code gets to work with. */
+export interface ContextDeps<Db, Cfg> {
+  name: string;
+  db: Db;
+  config: BaseEnv & Cfg;
+  log: Logger;
+  relay: OutboxRelay;
+  js: JetStreamClient;
+}
+
+export interface ContextSpec<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object> {
+  name: string;
+  defaultPort: number;
+  /** Folder holding `schema.graphql`. */
+  dir: string;
+  createClient(adapter: DriverAdapter): Db;
+  /** The context's own settings, on top of the shared ones. */
+  config?: z.ZodType<Cfg>;
+  /** True when the context publishes events (its stream is created at start). */
+  produces?: boolean;
+  /** Builds the context's parts once its database and NATS are ready. */
+  build(deps: ContextDeps<Db, Cfg>): ContextParts<Tx, Ctx>;
+}
+
+export interface ContextParts<Tx extends RawSql, Ctx extends object> {
+  resolvers: GraphQLResolverMap<Ctx>;
+  /** Per-request context (e.g. DataLoaders). */
+  requestContext?(req: Request): Ctx;
+  policies?: Policy<Tx, any>[];
+  internalRoutes?(router: Router): void;
+  /** Runs before consumers start and the server listens (seeding, timers). */
+  start?(): Promise<void>;
+  /** Runs on shutdown, after the server stopped taking requests. */
+  stop?(): Promise<void>;
+}
+
+export interface RunningContext<Db = unknown> {
+  name: string;
+  url: string;
+  port: number;
+  db: Db;
+  relay: OutboxRelay;
+  consumers: PolicyConsumer<any>[];
+  nc: NatsConnection;
+  stop(): Promise<void>;
+}
+
+export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object>(
+  spec: ContextSpec<Db, Tx, Cfg, Ctx>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningContext<Db>> {
+  const log = createLogger(spec.name);
+  const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
+  const config = parseEnv(schema, env) as BaseEnv & Cfg;
+  const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
+
+  const database = await openDatabase({
+    context: spec.name,
+    url: databaseUrlFor(spec.name, env),
+    dataDir: config.DATA_DIR,
+    migrationsDir: `${spec.dir}/../../prisma/${spec.name}/migrations`,
+    createClient: (a) => spec.createClient(a),
+    log,
+  });
+  log.info({ engine: database.engine, where: database.where }, 'database ready');
+
+  const nc = await connectNats(config.NATS_URL, `ordergraph-${spec.name}`, log);
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  if (spec.produces) await ensureStream(jsm, spec.name);
+
+  const db = database.client;
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS });
+  const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js };
+  const parts = spec.build(deps);
+
+  const consumers = (parts.policies ?? []).map(
+    (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, { context: spec.name, maxDeliver: config.CONSUMER_MAX_DELIVER, afterCommit: () => relay.notify() }),
+  );
+
+  await parts.start?.();
+  relay.start();
+  for (const c of consumers) await c.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: spec.name }));
+  app.get('/health/ready', async (_req, res) => {
+    const checks = {
+      nats: !nc.isClosed() && !nc.isDraining(),
+      database: await db.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
+    };
+    const ok = Object.values(checks).every(Boolean);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: spec.name, checks });
+  });
+
+  const internal = express.Router();
+  internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }));
+  internal.get('/dead-letters', async (_req, res) => void res.json(await listDeadLetters(db)));
+  internal.post('/dead-letters/:id/replay', async (req, res) => {
+    const result = await replayDeadLetter(db, consumers, String(req.params.id));
+    res.status(result.status).json(result.body);
+  });
+  parts.internalRoutes?.(internal);
+  app.use('/internal', internal);
+
+  const apollo = new ApolloServer<Ctx & BaseContext>({
+    schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    // Stacks go to the log, not to clients.
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      const original = (error as { originalError?: unknown }).originalError ?? error;
+      if (!isDomainError(original) && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+        log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
+      }
+      return formatted;
+    },
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    requireToken(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: async ({ req }) => (parts.requestContext?.(req) ?? {}) as Ctx }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${actualPort}/graphql`;
+  log.info({ url }, `${spec.name} subgraph ready`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      await apollo.stop(); // stops accepting, lets in-flight requests finish
+      await closeServer(httpServer);
+      for (const c of consumers) await c.stop();
+      await parts.stop?.();
+      await relay.stop();
+      await nc.drain().catch(() => undefined);
+      await database.close();
+      log.info('stopped');
+    })());
+
+  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, stop };
+}
+
+export function requireToken(header: string, expected: string): RequestHandler {
+  const want = Buffer.from(expected);
+  return (req, res, next) => {
+    const got = Buffer.from(String(req.headers[header] ?? ''));
+    if (got.length === want.length && timingSafeEqual(got, want)) return next();
+    res.status(403).json({
+      errors: [{ message: 'This endpoint only answers the ordergraph router and its services.', extensions: { code: 'FORBIDDEN' } }],
+    });
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../platform/main';
+import { startRouter } from './gateway';
+
+runMain('router', () => startRouter());

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startCatalog } from './service';
+
+runMain('catalog', () => startCatalog());

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startDelivery } from './service';
+
+runMain('delivery', () => startDelivery());

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startMypage } from './service';
+
+runMain('mypage', () => startMypage());

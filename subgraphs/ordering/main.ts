@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startOrdering } from './service';
+
+runMain('ordering', () => startOrdering());

@@ -1,0 +1,128 @@
+import CircuitBreaker from 'opossum';
+import { DomainError, ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
+
+export interface PaymentClientConfig {
+  /** Payment's internal base URL, e.g. http://127.0.0.1:4003 — never the router. */
+  baseUrl: string;
+  token: string;
+  /** Per-call timeout (the seeds used 610 ms). */
+  timeoutMs: number;
+  /** How long the breaker stays open before it lets one trial call through. */
+  resetMs: number;
+  /** Failure percentage over the rolling window that opens the breaker. */
+  errorThresholdPercentage: number;
+  /** Calls in the window before the breaker may open at all. */
+  volumeThreshold: number;
+}
+
+export interface ApproveRequest {
+  orderId: string;
+  customerId: string;
+  amount: number;
+}
+
+export type PaymentLookup = { paymentId: string; status: 'APPROVED' | 'VOIDED' } | null;
+
+/** Payment answered, and said no: not a fault of payment's, so it does not count against the breaker. */
+class PaymentDeclined extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaymentDeclined';
+  }
+}
+
+/** The outcome of a failed approve call, for deciding whether a charge might exist. */
+export type ApproveFailure = { code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE'; maybeCharged: boolean; message: string };
+
+/**
+ * Ordering's one synchronous dependency. Approve goes through a circuit breaker
+ * (opossum) with a timeout: a slow or dead payment makes orders fail fast with
+ * PAYMENT_UNAVAILABLE instead of piling up, and the breaker half-opens after
+ * `resetMs` to find out whether payment is back.
+ */
+export class PaymentClient {
+  readonly breaker: CircuitBreaker<[ApproveRequest], { paymentId: string }>;
+
+  constructor(
+    private readonly cfg: PaymentClientConfig,
+    private readonly log: Logger,
+  ) {
+    this.breaker = new CircuitBreaker((req: ApproveRequest) => this.post('/internal/payments', req), {
+      name: 'payment.approve',
+      timeout: cfg.timeoutMs,
+      resetTimeout: cfg.resetMs,
+      errorThresholdPercentage: cfg.errorThresholdPercentage,
+      volumeThreshold: cfg.volumeThreshold,
+      rollingCountTimeout: 10_000,
+      errorFilter: (e: Error) => e instanceof PaymentDeclined,
+    });
+    this.breaker.on('open', () => log.warn({ breaker: 'payment.approve' }, 'circuit opened: payment calls fail fast'));
+    this.breaker.on('halfOpen', () => log.info({ breaker: 'payment.approve' }, 'circuit half-open: trying payment again'));
+    this.breaker.on('close', () => log.info({ breaker: 'payment.approve' }, 'circuit closed: payment is back'));
+  }
+
+  /** Charges the order (idempotent by order id at payment). Throws ApproveFailure-carrying DomainErrors. */
+  async approve(req: ApproveRequest): Promise<{ paymentId: string }> {
+    try {
+      return await this.breaker.fire(req);
+    } catch (e) {
+      throw this.toFailure(e as Error & { code?: string });
+    }
+  }
+
+  private toFailure(e: Error & { code?: string }): DomainError & { failure: ApproveFailure } {
+    let failure: ApproveFailure;
+    if (e instanceof PaymentDeclined) failure = { code: 'PAYMENT_DECLINED', maybeCharged: false, message: e.message };
+    else if (e.code === 'EOPENBREAKER')
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now (circuit open). Please retry shortly.' };
+    else if (isRefused(e))
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now. Please retry shortly.' };
+    else
+      // A timeout or a broken answer: payment may have charged; the order is voided at payment.
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: true, message: 'Payment did not answer in time. Please retry shortly.' };
+    const err = new DomainError(ErrorCode[failure.code], failure.message) as DomainError & { failure: ApproveFailure };
+    err.failure = failure;
+    return err;
+  }
+
+  /** What payment knows about an order; null when it has no payment. Used by recovery. */
+  async find(orderId: string): Promise<PaymentLookup> {
+    const res = await fetch(`${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`, {
+      headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token },
+      signal: AbortSignal.timeout(this.cfg.timeoutMs * 3),
+    });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error(`payment lookup answered ${res.status}`);
+    return (await res.json()) as PaymentLookup;
+  }
+
+  /** Makes sure the order is never charged: voids its payment, or records that it must not be approved. Idempotent. */
+  async void(orderId: string): Promise<void> {
+    await this.post('/internal/payments/void', { orderId }, this.cfg.timeoutMs * 3);
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  private async post(path: string, body: unknown, timeoutMs = this.cfg.timeoutMs + 100): Promise<{ paymentId: string }> {
+    const res = await fetch(`${this.cfg.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.cfg.token },
+      body: JSON.stringify(body),
+      // The breaker's timeout answers the caller; this one frees the socket.
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const json = (await res.json().catch(() => ({}))) as { paymentId?: string; code?: string; message?: string };
+    if (res.status === 422 && json.code === 'PAYMENT_DECLINED') throw new PaymentDeclined(json.message ?? 'Payment declined.');
+    if (!res.ok || (path === '/internal/payments' && !json.paymentId)) throw new Error(`payment answered ${res.status}`);
+    return json as { paymentId: string };
+  }
+}
+
+function isRefused(e: Error & { code?: string }): boolean {
+  const code = (e.cause as { code?: string } | undefined)?.code ?? e.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}

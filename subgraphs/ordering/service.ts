@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { startContext, type ContextSpec } from '../../platform/service';
+import { createOrderingClient, type OrderingDb, type OrderingTx } from './db';
+import { recoverOrders, type OrderingDeps } from './orders';
+import { PaymentClient } from './payment-client';
+import { confirmOnDeliveryAccepted, rememberProducts } from './policies';
+import { orderingResolvers } from './resolvers';
+
+const config = z.object({
+  /** Payment's internal base URL (not the router). */
+  PAYMENT_URL: z.url().default('http://127.0.0.1:4003'),
+  PAYMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(610),
+  PAYMENT_BREAKER_RESET_MS: z.coerce.number().int().positive().default(5000),
+  PAYMENT_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
+  PAYMENT_BREAKER_VOLUME: z.coerce.number().int().min(1).default(5),
+  /** How often stale PENDING orders and uncertain charges are settled. */
+  RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+  /** A PENDING order older than this is considered abandoned by a crash. */
+  RECOVERY_STALE_MS: z.coerce.number().int().positive().default(30_000),
+});
+type OrderingConfig = z.infer<typeof config>;
+
+export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, object> = {
+  name: 'ordering',
+  defaultPort: 4002,
+  dir: __dirname,
+  createClient: createOrderingClient,
+  config,
+  produces: true,
+  build({ db, relay, log, config: c }) {
+    const payments = new PaymentClient(
+      {
+        baseUrl: c.PAYMENT_URL.replace(/\/+$/, ''),
+        token: c.INTERNAL_TOKEN,
+        timeoutMs: c.PAYMENT_TIMEOUT_MS,
+        resetMs: c.PAYMENT_BREAKER_RESET_MS,
+        errorThresholdPercentage: c.PAYMENT_BREAKER_ERROR_PERCENT,
+        volumeThreshold: c.PAYMENT_BREAKER_VOLUME,
+      },
+      log,
+    );
+    const deps: OrderingDeps = { db, relay, log, payments };
+    let timer: NodeJS.Timeout | undefined;
+    let recovering: Promise<unknown> | undefined;
+    return {
+      resolvers: orderingResolvers(deps),
+      policies: [rememberProducts, confirmOnDeliveryAccepted],
+      async start() {
+        timer = setInterval(() => {
+          recovering ??= recoverOrders(deps, c.RECOVERY_STALE_MS)
+            .catch((e) => log.error({ err: e }, 'order recovery failed'))
+            .finally(() => (recovering = undefined));
+        }, c.RECOVERY_INTERVAL_MS);
+      },
+      async stop() {
+        clearInterval(timer);
+        await recovering;
+        payments.shutdown();
+      },
+    };
+  },
+};
+
+export const startOrdering = (env: NodeJS.ProcessEnv = process.env) => startContext(orderingSpec, env);

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startPayment } from './service';
+
+runMain('payment', () => startPayment());

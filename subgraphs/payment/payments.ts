@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { addToOutbox } from '../../platform/outbox';
+import { PaymentApproved, PaymentVoided } from './contracts';
+import type { Payment, PaymentDb } from './db';
+
+export const approveRequest = z.object({
+  orderId: z.string().min(1).max(64),
+  customerId: z.string().min(1).max(64),
+  amount: z.number().int().nonnegative().max(1_000_000_000),
+});
+export type ApproveRequest = z.infer<typeof approveRequest>;
+
+export type ApproveResult = { ok: true; payment: Payment } | { ok: false; code: 'PAYMENT_DECLINED'; message: string };
+
+/**
+ * Idempotent by order id: a second approve for the same order returns the first
+ * payment and charges nothing more. An order already voided is declined, so a
+ * late retry can never charge an order that ordering has rejected.
+ */
+export async function approve(db: PaymentDb, req: ApproveRequest): Promise<ApproveResult> {
+  const decide = (p: Payment): ApproveResult =>
+    p.status === 'APPROVED' ? { ok: true, payment: p } : { ok: false, code: 'PAYMENT_DECLINED', message: `Order ${req.orderId} was cancelled at payment.` };
+  const existing = await db.payment.findUnique({ where: { orderId: req.orderId } });
+  if (existing) return decide(existing);
+  try {
+    const payment = await db.$transaction(async (tx) => {
+      const p = await tx.payment.create({ data: { id: randomUUID(), ...req, status: 'APPROVED' } });
+      await addToOutbox(tx, PaymentApproved, { paymentId: p.id, orderId: p.orderId, customerId: p.customerId, amount: p.amount }, { correlationId: p.orderId });
+      return p;
+    });
+    return { ok: true, payment };
+  } catch (e) {
+    // Two approvals of one order at once: the unique order id let one win; answer with it.
+    if ((e as { code?: string }).code === 'P2002') return decide(await db.payment.findUniqueOrThrow({ where: { orderId: req.orderId } }));
+    throw e;
+  }
+}
+
+/** Voids the order's payment, or records that the order must never be charged. Idempotent. */
+export async function voidForOrder(db: PaymentDb, orderId: string): Promise<Payment> {
+  return db.$transaction(async (tx) => {
+    const existing = await tx.payment.findUnique({ where: { orderId } });
+    if (existing?.status === 'VOIDED') return existing;
+    const p = existing
+      ? await tx.payment.update({ where: { id: existing.id }, data: { status: 'VOIDED' } })
+      : await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: 'unknown', amount: 0, status: 'VOIDED' } });
+    await addToOutbox(tx, PaymentVoided, { paymentId: p.id, orderId, wasCharged: Boolean(existing) }, { correlationId: orderId });
+    return p;
+  });
+}
+
+/** Parses "400-620" or "250" into a latency range; used to slow payment down for the breaker experiment. */
+export function parseLatency(spec: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(spec);
+  if (!m) throw new Error(`PAYMENT_LATENCY_MS must look like "0" or "400-620", got "${spec}"`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (hi < lo) throw new Error(`PAYMENT_LATENCY_MS range is reversed: "${spec}"`);
+  return [lo, hi];
+}
