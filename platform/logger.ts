@@ -7,8 +7,9 @@ export type { Logger };
  * or an interactive terminal gets human-readable lines. Business logs carry
  * `orderId` / `correlationId` fields so one case can be followed across contexts.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  const pretty = process.env.LOG_FORMAT === 'pretty' || (process.env.LOG_FORMAT !== 'json' && process.stdout.isTTY);
+export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  const level = env.LOG_LEVEL ?? 'info';
+  const pretty = env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT !== 'json' && process.stdout.isTTY);
   return pino({
     level,
     base: { service },

@@ -78,7 +78,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   spec: ContextSpec<Db, Tx, Cfg, Ctx>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningContext<Db>> {
-  const log = createLogger(spec.name);
+  const log = createLogger(spec.name, env);
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;

@@ -25,7 +25,7 @@ export interface RunningRouter {
  */
 export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise<RunningRouter> {
   const config = loadRouterConfig(env);
-  const log = createLogger('router');
+  const log = createLogger('router', env);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = { ...subgraphsOf(supergraphSdl), ...config.subgraphUrls };
 

@@ -181,6 +181,7 @@ async function main() {
 }
 
 main().catch((e: Error) => {
-  console.error(e.message ?? e);
+  // Engine errors end in a Rust span trace ("   0: schema_engine_wasm::..."), noise here.
+  console.error(String(e.message ?? e).replace(/\n\s+0: [\s\S]*$/, ''));
   process.exit(2);
 });
