@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -57,6 +57,7 @@ export async function openDatabase<C extends { $disconnect(): Promise<void> }>(o
   }
   const dir = join(opts.dataDir, context, 'pg');
   mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(dir, context);
   const lite = new PGlite(dir);
   await lite.waitReady;
   await applyMigrations(
@@ -75,6 +76,7 @@ export async function openDatabase<C extends { $disconnect(): Promise<void> }>(o
     close: async () => {
       await client.$disconnect();
       await lite.close();
+      unlock();
     },
   };
 }
@@ -109,6 +111,33 @@ export async function ensurePostgresDatabase(url: string): Promise<void> {
     });
   } finally {
     await c.end();
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder would
+ * corrupt it. A pid lock turns that mistake into a clear error.
+ */
+function lockDataDir(dir: string, context: string): () => void {
+  const lock = `${dir}.lock`;
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new Error(`${context}'s embedded database (${dir}) is in use by process ${holder}. Stop that process first, or give this one DATABASE_URL_${context.toUpperCase()}.`);
+    }
+    writeFileSync(lock, String(process.pid)); // stale lock from a crashed process
+  }
+  return () => rmSync(lock, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
   }
 }
 

@@ -140,6 +140,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const apollo = new ApolloServer<Ctx & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    // Shutdown is ours (platform/main.ts): ordered, with a deadline.
+    stopOnTerminationSignals: false,
     // Stacks go to the log, not to clients.
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
@@ -167,13 +169,20 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
-      await apollo.stop(); // stops accepting, lets in-flight requests finish
-      await closeServer(httpServer);
-      for (const c of consumers) await c.stop();
-      await parts.stop?.();
-      await relay.stop();
-      await nc.drain().catch(() => undefined);
-      await database.close();
+      const step = async (what: string, fn: () => Promise<unknown>) => {
+        const t = Date.now();
+        await fn();
+        log.debug({ ms: Date.now() - t }, `stopped ${what}`);
+      };
+      await step('http', () => apollo.stop()); // stops accepting, lets in-flight requests finish
+      await step('server', () => closeServer(httpServer));
+      await step('consumers', async () => {
+        for (const c of consumers) await c.stop();
+      });
+      await step('context', async () => parts.stop?.());
+      await step('relay', () => relay.stop());
+      await step('nats', () => nc.drain().catch(() => undefined));
+      await step('database', () => database.close());
       log.info('stopped');
     })());
 

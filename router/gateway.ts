@@ -52,6 +52,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
     ],
     introspection: !config.production,
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
   });
   await server.start();

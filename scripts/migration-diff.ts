@@ -21,7 +21,6 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 const root = join(__dirname, '..');
@@ -50,7 +49,7 @@ function parseArgs(argv: string[]) {
     else context = arg;
   }
   if (!context) usage('missing <context>');
-  // Same slug rule as `prisma migrate dev --name`, so folder names look alike.
+  // Folder names in the style `prisma migrate dev --name` gives them: lowercase, underscores.
   const slug = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 200);
   if (!slug) usage(`invalid migration name: ${name}`);
   return { context, name: slug, check };
@@ -68,7 +67,7 @@ function loadSchemaEngine() {
 }
 
 // Mirrors platform/migrate.ts: folders holding a migration.sql, in name order.
-function readMigrations(migrationsDir: string): MigrationList {
+function readMigrations(migrationsDir: string): engineBindings.MigrationList {
   const names = existsSync(migrationsDir)
     ? readdirSync(migrationsDir, { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(join(migrationsDir, d.name, 'migration.sql')))

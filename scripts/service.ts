@@ -1,0 +1,21 @@
+// Runs one context (or the router) on its own, in the foreground:
+//   npm run service -- payment
+// While `npm start` runs, it joins the same NATS (read from .data/runtime.json) and
+// uses the same embedded database, so a stopped context can be started again.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const names = ['catalog', 'ordering', 'payment', 'delivery', 'mypage', 'router'];
+const name = process.argv[2];
+if (!name || !names.includes(name)) {
+  console.error(`usage: npm run service -- <${names.join('|')}>`);
+  process.exit(2);
+}
+const dataDir = resolve(process.env.DATA_DIR ?? join(ROOT, '.data'));
+const runtime = join(dataDir, 'runtime.json');
+if (!process.env.NATS_URL && existsSync(runtime)) process.env.NATS_URL = (JSON.parse(readFileSync(runtime, 'utf8')) as { natsUrl: string }).natsUrl;
+process.env.DATA_DIR = dataDir;
+const defaults: Record<string, number> = { catalog: 4001, ordering: 4002, payment: 4003, delivery: 4004, mypage: 4005, router: 4000 };
+process.env.PORT ??= String(defaults[name]);
+require(name === 'router' ? '../router/main' : `../subgraphs/${name}/main`);

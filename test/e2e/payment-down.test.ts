@@ -1,0 +1,86 @@
+// Payment stopped (a real process, killed): placeOrder answers PAYMENT_UNAVAILABLE, nothing
+// is left PAID, no payment exists without its order, no event is published; when payment
+// is back, orders succeed again.
+import { CONTEXTS, startStack, type SpawnedService, type Stack } from '../support/stack';
+import { waitFor } from '../support/ports';
+
+let stack: Stack;
+let payment: SpawnedService;
+
+beforeAll(async () => {
+  stack = await startStack({
+    contexts: CONTEXTS.filter((c) => c !== 'payment'),
+    // A short reset so the test sees the breaker half-open and close again.
+    env: { PAYMENT_BREAKER_RESET_MS: '1000', PAYMENT_BREAKER_VOLUME: '3' },
+  });
+  payment = await stack.spawn('payment');
+  await waitFor(async () => (await stack.services.ordering!.db.catalogProduct.count()) >= 3, 'ordering to learn the catalog');
+});
+afterAll(() => stack?.close());
+
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
+const place = (customerId: string) => stack.gql(PLACE, { input: { customerId, productId: 'donut', qty: 5 } });
+
+async function paymentRows(): Promise<Array<{ orderId: string; status: string }>> {
+  const pg = await import('pg');
+  const c = new pg.default.Client({ connectionString: stack.dbs.url('payment') });
+  await c.connect();
+  try {
+    return (await c.query('SELECT "orderId", "status" FROM "Payment"')).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+test('payment down → PAYMENT_UNAVAILABLE, nothing left behind; payment back → orders succeed', async () => {
+  const ok = await place('c-before');
+  expect(ok.data?.placeOrder.status).toBe('PAID');
+
+  await payment.stop('SIGKILL');
+
+  const refused = await place('c-down');
+  expect(refused.data?.placeOrder ?? null).toBeNull();
+  expect(refused.errors?.[0].extensions?.code).toBe('PAYMENT_UNAVAILABLE');
+  const rejectedId = refused.errors?.[0].extensions?.orderId as string;
+  expect(rejectedId).toBeTruthy();
+
+  const ordering = stack.services.ordering!.db;
+  // The order is on record as REJECTED (not PAID), and no event about it was written or sent.
+  expect(await ordering.order.findUnique({ where: { id: rejectedId } })).toMatchObject({ status: 'REJECTED', rejectionCode: 'PAYMENT_UNAVAILABLE' });
+  expect(await ordering.order.count({ where: { customerId: 'c-down', status: 'PAID' } })).toBe(0);
+  expect(await ordering.outboxEvent.count({ where: { correlationId: rejectedId } })).toBe(0);
+
+  payment = await stack.spawn('payment');
+  const back = await waitFor(async () => {
+    const r = await place('c-after');
+    return r.data?.placeOrder?.status === 'PAID' ? r.data.placeOrder : null;
+  }, 'orders to succeed again once payment is back');
+  expect(back.status).toBe('PAID');
+
+  // Downstream only ever heard of paid orders.
+  await waitFor(async () => (await stack.services.mypage!.db.orderView.count()) === 2, 'mypage to see the two paid orders');
+  expect(await stack.services.mypage!.db.orderView.findUnique({ where: { orderId: rejectedId } })).toBeNull();
+  expect(await stack.services.delivery!.db.delivery.findUnique({ where: { orderId: rejectedId } })).toBeNull();
+
+  // No payment exists without its (paid) order.
+  const paidIds = new Set((await ordering.order.findMany({ where: { status: 'PAID' }, select: { id: true } })).map((o: { id: string }) => o.id));
+  const approved = (await paymentRows()).filter((p) => p.status === 'APPROVED');
+  expect(approved).toHaveLength(2);
+  for (const p of approved) expect(paidIds.has(p.orderId)).toBe(true);
+});
+
+test('the breaker opens after repeated failures, fails fast, then half-opens and closes when payment is back', async () => {
+  await payment.stop('SIGKILL');
+  const codes: string[] = [];
+  for (let i = 0; i < 6; i++) codes.push(String((await place(`c-breaker-${i}`)).errors?.[0].extensions?.code));
+  expect(new Set(codes)).toEqual(new Set(['PAYMENT_UNAVAILABLE']));
+  const open = await place('c-open');
+  expect(open.errors?.[0].message).toMatch(/circuit open/);
+
+  payment = await stack.spawn('payment');
+  const recovered = await waitFor(async () => {
+    const r = await place('c-closed');
+    return r.data?.placeOrder?.status === 'PAID' ? r.data.placeOrder : null;
+  }, 'the breaker to close again');
+  expect(recovered.status).toBe('PAID');
+});
