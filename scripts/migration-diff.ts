@@ -57,13 +57,16 @@ function parseArgs(argv: string[]) {
 
 // The package's own entry imports the .wasm as an ES module, which Node 20 only allows
 // behind --experimental-wasm-modules; instantiating it here lets plain `tsx` run this.
+let loaded: typeof engineBindings.SchemaEngine | undefined;
+// Once per process: a second instantiation of the module panics.
 function loadSchemaEngine() {
+  if (loaded) return loaded;
   const dir = dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const module = new WebAssembly.Module(readFileSync(join(dir, 'schema_engine_bg.wasm')));
   const instance = new WebAssembly.Instance(module, { './schema_engine_bg.js': engineBindings });
   engineBindings.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
-  return engineBindings.SchemaEngine;
+  return (loaded = engineBindings.SchemaEngine);
 }
 
 // Mirrors platform/migrate.ts: folders holding a migration.sql, in name order.
@@ -125,8 +128,7 @@ function timestamp(date: Date): string {
   return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
-async function main() {
-  const { context, name, check } = parseArgs(process.argv.slice(2));
+async function diff(context: string) {
   const schemaPath = join(root, 'prisma', context, 'schema.prisma');
   if (!existsSync(schemaPath)) usage(`no schema at ${relative(root, schemaPath)}`);
   const migrationsDir = join(root, 'prisma', context, 'migrations');
@@ -147,20 +149,31 @@ async function main() {
   } finally {
     engine.free();
   }
-  const changed = result.exitCode === 2;
-  const sql = result.stdout ?? '';
+  return { changed: result.exitCode === 2, sql: result.stdout ?? '', migrations, migrationsDir };
+}
+
+/** Contexts are the folders of prisma/ that hold a schema.prisma. */
+const allContexts = () => readdirSync(join(root, 'prisma')).filter((d) => existsSync(join(root, 'prisma', d, 'schema.prisma')));
+
+async function main() {
+  const { context, name, check } = parseArgs(process.argv.slice(2));
 
   if (check) {
-    if (!changed) {
-      console.log(`${context}: migrations match schema.prisma`);
-      return;
+    // `--check all` checks every context in one process (the engine loads once).
+    for (const ctx of context === 'all' ? allContexts() : [context]) {
+      const { changed, sql } = await diff(ctx);
+      if (!changed) {
+        console.log(`${ctx}: migrations match schema.prisma`);
+        continue;
+      }
+      console.log(`${ctx}: schema.prisma has changes no migration covers; the missing migration is:\n`);
+      process.stdout.write(sql);
+      process.exitCode = 1;
     }
-    console.log(`${context}: schema.prisma has changes no migration covers; the missing migration is:\n`);
-    process.stdout.write(sql);
-    process.exitCode = 1;
     return;
   }
 
+  const { changed, sql, migrations, migrationsDir } = await diff(context);
   if (!changed) {
     console.log('no schema changes');
     return;
