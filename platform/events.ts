@@ -36,6 +36,10 @@ export function defineEvent<S extends z.ZodType>(def: { context: string; name: s
   if (!/^[a-z]+$/.test(def.context) || !/^[a-z]+(-[a-z]+)*$/.test(def.name)) {
     throw new Error(`Bad event name ${def.context}.${def.name}: lower-case context, kebab-case past-tense name`);
   }
+  // The version is a subject token and an envelope field that must be a positive integer.
+  if (!Number.isInteger(def.version) || def.version < 1) {
+    throw new Error(`Bad event version ${def.version} for ${def.context}.${def.name}: a positive integer`);
+  }
   return {
     subject: `${def.context}.${def.name}.v${def.version}`,
     stream: streamName(def.context),
@@ -54,7 +58,7 @@ export function createEnvelope<C extends EventContract>(
   data: EventData<C>,
   meta: { correlationId: string; causationId?: string | null },
 ): Envelope<EventData<C>> {
-  return {
+  const env = {
     id: randomUUID(),
     type: contract.type,
     version: contract.version,
@@ -64,12 +68,23 @@ export function createEnvelope<C extends EventContract>(
     // The producer validates too: a bad event must never leave its context.
     data: contract.data.parse(data) as EventData<C>,
   };
+  // So must a bad envelope (a blank correlation id): every consumer would dead-letter it.
+  const checked = envelopeSchema.safeParse(env);
+  if (!checked.success) throw new Error(`Not an event envelope: ${z.prettifyError(checked.error)}`);
+  return env;
 }
 
 /** Parses raw bytes into an envelope whose data satisfies the contract; throws a readable error otherwise. */
 export function parseEvent<C extends EventContract>(contract: C, raw: string): Envelope<EventData<C>> {
-  const json = JSON.parse(raw) as unknown;
-  const env = envelopeSchema.parse(json);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`Not an event: ${(e as Error).message}`);
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`Not an event envelope: ${z.prettifyError(parsed.error)}`);
+  const env = parsed.data;
   if (env.type !== contract.type || env.version !== contract.version) {
     throw new Error(`Expected ${contract.type} v${contract.version}, got ${env.type} v${env.version}`);
   }

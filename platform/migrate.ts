@@ -18,18 +18,19 @@ export interface SqlRunner {
  */
 export async function applyMigrations(sql: SqlRunner, migrationsDir: string, log?: Logger): Promise<string[]> {
   if (!existsSync(migrationsDir)) throw new Error(`No migrations folder at ${migrationsDir}`);
-  await sql.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum" VARCHAR(64) NOT NULL,
-    "finished_at" TIMESTAMPTZ,
-    "migration_name" VARCHAR(255) NOT NULL,
-    "logs" TEXT,
-    "rolled_back_at" TIMESTAMPTZ,
-    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
-  // Two replicas starting together must not both migrate.
+  // Two replicas starting together must not both migrate, nor both create the table
+  // (concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL's catalog).
   await sql.exec('SELECT pg_advisory_lock(72707369)');
   try {
+    await sql.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+      "checksum" VARCHAR(64) NOT NULL,
+      "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL,
+      "logs" TEXT,
+      "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+      "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
     const applied = new Map(
       (
         await sql.query<{ migration_name: string; checksum: string }>(
