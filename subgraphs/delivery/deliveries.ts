@@ -15,7 +15,14 @@ export async function acceptOrder(db: DeliveryDb, rawOrderId: string): Promise<D
     const d = await tx.delivery.findUnique({ where: { orderId: orderId.data } });
     if (!d) throw new DomainError(ErrorCode.DELIVERY_NOT_FOUND, `No delivery for order ${orderId.data} (unknown, unpaid, or not arrived yet).`, { orderId: orderId.data });
     assertTransition(d.status as DeliveryStatus, 'ACCEPTED');
-    const accepted = await tx.delivery.update({ where: { id: d.id, status: d.status }, data: { status: 'ACCEPTED' } });
+    // Guarded by the status read above: when a concurrent accept committed first, nothing is updated
+    // and this one is refused like any second accept (not a P2025 internal error).
+    const { count } = await tx.delivery.updateMany({ where: { id: d.id, status: d.status }, data: { status: 'ACCEPTED' } });
+    const accepted = await tx.delivery.findUniqueOrThrow({ where: { id: d.id } });
+    if (count === 0) {
+      assertTransition(accepted.status as DeliveryStatus, 'ACCEPTED');
+      throw new Error(`delivery ${d.id} changed concurrently`);
+    }
     await addToOutbox(
       tx,
       DeliveryAccepted,

@@ -161,6 +161,33 @@ describe('POST /internal/payments/void', () => {
     expect(parseEvent(PaymentVoided, JSON.stringify(events[1].payload)).data).toEqual({ paymentId: approved.body.paymentId, orderId, wasCharged: true });
   });
 
+  test('10 concurrent voids of an unknown order: all answer the same tombstone, one row, one event', async () => {
+    const orderId = newOrderId();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => voidOrder(orderId)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(new Set(answers.map((a) => a.body.paymentId)).size).toBe(1);
+    expect(await db.payment.count({ where: { orderId } })).toBe(1);
+    expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentVoided.subject]);
+  });
+
+  test('10 concurrent voids of an approved payment: voided once, one PaymentVoided', async () => {
+    const orderId = newOrderId();
+    const { body } = await approve(orderId);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => voidOrder(orderId)));
+    expect(answers).toEqual(Array(10).fill({ status: 200, body: { paymentId: body.paymentId, status: 'VOIDED' } }));
+    expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentApproved.subject, PaymentVoided.subject]);
+  });
+
+  test('void racing approve for one order: the order ends VOIDED or charged-then-voided, never charged and left', async () => {
+    const orderId = newOrderId();
+    const [approved, voided] = await Promise.all([approve(orderId), voidOrder(orderId)]);
+    expect(voided.status).toBe(200);
+    // Either approve won (then void voided it) or void won (then approve was declined).
+    expect([200, 422]).toContain(approved.status);
+    const rows = await db.payment.findMany({ where: { orderId } });
+    expect(rows.map((p) => p.status)).toEqual(['VOIDED']);
+  });
+
   test('without the token is 403; without an orderId is 400', async () => {
     expect((await postInternal(base, '/internal/payments/void', { orderId: newOrderId() }, null)).status).toBe(403);
     const bad = await postInternal(base, '/internal/payments/void', { order: 'x' });

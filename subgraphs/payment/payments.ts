@@ -37,14 +37,30 @@ export async function approve(db: PaymentDb, req: ApproveRequest): Promise<Appro
   }
 }
 
-/** Voids the order's payment, or records that the order must never be charged. Idempotent. */
+/** Voids the order's payment, or records that the order must never be charged. Idempotent, also under concurrent calls. */
 export async function voidForOrder(db: PaymentDb, orderId: string): Promise<Payment> {
+  try {
+    return await voidOnce(db, orderId);
+  } catch (e) {
+    // A concurrent approve or void created the order's row first: void that one.
+    if ((e as { code?: string }).code === 'P2002') return voidOnce(db, orderId);
+    throw e;
+  }
+}
+
+function voidOnce(db: PaymentDb, orderId: string): Promise<Payment> {
   return db.$transaction(async (tx) => {
     const existing = await tx.payment.findUnique({ where: { orderId } });
     if (existing?.status === 'VOIDED') return existing;
-    const p = existing
-      ? await tx.payment.update({ where: { id: existing.id }, data: { status: 'VOIDED' } })
-      : await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: 'unknown', amount: 0, status: 'VOIDED' } });
+    let p: Payment;
+    if (existing) {
+      // Only the void that flips APPROVED → VOIDED announces it; a concurrent one finds it already voided.
+      const { count } = await tx.payment.updateMany({ where: { id: existing.id, status: 'APPROVED' }, data: { status: 'VOIDED' } });
+      p = await tx.payment.findUniqueOrThrow({ where: { id: existing.id } });
+      if (count === 0) return p;
+    } else {
+      p = await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: 'unknown', amount: 0, status: 'VOIDED' } });
+    }
     await addToOutbox(tx, PaymentVoided, { paymentId: p.id, orderId, wasCharged: Boolean(existing) }, { correlationId: orderId });
     return p;
   });
