@@ -9,6 +9,7 @@ import { OrderPlaced } from '../ordering/contracts';
 import type { EventData } from '../../platform/events';
 import { DeliveryAccepted } from './contracts';
 import type { DeliveryDb } from './db';
+import { sampleOrderPlaced } from '../../test/support/fixtures';
 
 let stack: Stack;
 let db: DeliveryDb;
@@ -20,23 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-function orderPlaced(overrides: Partial<EventData<typeof OrderPlaced>> = {}): EventData<typeof OrderPlaced> {
-  return {
-    orderId: randomUUID(),
-    customerId: 'c-1',
-    productId: 'cake',
-    productName: 'cake',
-    storeId: 'sunrise-bakery',
-    qty: 1,
-    unitPrice: 25000,
-    amount: 25000,
-    paymentId: randomUUID(),
-    status: 'PAID',
-    version: 2,
-    placedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
+const orderPlaced = sampleOrderPlaced;
 
 /** Publishes OrderPlaced and waits until delivery has opened the order's delivery. */
 async function placed(overrides: Partial<EventData<typeof OrderPlaced>> = {}) {

@@ -7,6 +7,7 @@ import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import { OrderPlaced, OrderStatusChanged } from '../ordering/contracts';
 import type { MypageDb } from './db';
+import { sampleOrderPlaced } from '../../test/support/fixtures';
 
 let stack: Stack;
 let db: MypageDb;
@@ -22,22 +23,7 @@ afterAll(() => stack?.close());
 type Placed = EventData<typeof OrderPlaced>;
 type Changed = EventData<typeof OrderStatusChanged>;
 
-const placedData = (overrides: Partial<Placed> = {}): Placed => ({
-  orderId: randomUUID(),
-  customerId: 'c-1',
-  productId: 'cake',
-  productName: 'cake',
-  storeId: 'sunrise-bakery',
-  qty: 1,
-  unitPrice: 25000,
-  amount: 25000,
-  paymentId: randomUUID(),
-  status: 'PAID',
-  // Created at version 1, PAID makes it 2 (ordering's settlePaid).
-  version: 2,
-  placedAt: new Date().toISOString(),
-  ...overrides,
-});
+const placedData = sampleOrderPlaced;
 
 const publishPlaced = (d: Placed) => publishEvent(stack.nats.url, OrderPlaced, d, { correlationId: d.orderId });
 const publishChanged = (d: Changed) => publishEvent(stack.nats.url, OrderStatusChanged, d, { correlationId: d.orderId });

@@ -7,6 +7,7 @@ import { OrderPlaced, OrderStatusChanged } from '../../subgraphs/ordering/contra
 import { consumerSettled, openJetStream, type TestJetStream } from '../support/jetstream';
 import { waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
+import { sampleOrderPlaced } from '../support/fixtures';
 
 const TOKEN = { 'x-ordergraph-internal-token': 'dev-only-internal-token-change-me' };
 // Back-off between deliveries is ~0.5 s then ~1 s: the third delivery comes within a few seconds.
@@ -27,22 +28,7 @@ afterAll(async () => {
 const delivery = () => stack.services.delivery!;
 const mypage = () => stack.services.mypage!;
 
-function orderPlacedData(orderId: string) {
-  return {
-    orderId,
-    customerId: 'dl-customer',
-    productId: 'cake',
-    productName: 'cake',
-    storeId: 'sunrise-bakery',
-    qty: 1,
-    unitPrice: 25000,
-    amount: 25000,
-    paymentId: `pay-${orderId}`,
-    status: 'PAID' as const,
-    version: 1,
-    placedAt: new Date().toISOString(),
-  };
-}
+const orderPlacedData = (orderId: string) => sampleOrderPlaced({ orderId, customerId: 'dl-customer', paymentId: `pay-${orderId}`, version: 1 });
 
 async function publish(subject: string, body: string, msgID: string = randomUUID()) {
   const ack = await nats.js.publish(subject, body, { msgID });
