@@ -5,14 +5,14 @@
 // DELIVERY_URL=http://10.0.0.5:4004) and INTERNAL_TOKEN when it is not local.
 import { DEV_INTERNAL_TOKEN } from '../platform/config';
 import { INTERNAL_TOKEN_HEADER } from '../platform/service';
+import { CONTEXT_NAMES, CONTEXTS, isContextName } from '../subgraphs/registry';
 
-const ports: Record<string, number> = { catalog: 4001, ordering: 4002, payment: 4003, delivery: 4004, mypage: 4005 };
 const [context, action, id] = process.argv.slice(2);
-if (!context || !(context in ports) || (action && (action !== 'replay' || !id))) {
-  console.error(`usage: npm run dead-letters -- <${Object.keys(ports).join('|')}> [replay <id>]`);
+if (!context || !isContextName(context) || (action && (action !== 'replay' || !id))) {
+  console.error(`usage: npm run dead-letters -- <${CONTEXT_NAMES.join('|')}> [replay <id>]`);
   process.exit(2);
 }
-const base = process.env[`${context.toUpperCase()}_URL`] ?? `http://127.0.0.1:${ports[context]}`;
+const base = process.env[`${context.toUpperCase()}_URL`] ?? `http://127.0.0.1:${CONTEXTS[context].port}`;
 const headers = { [INTERNAL_TOKEN_HEADER]: process.env.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN };
 
 async function main(): Promise<void> {

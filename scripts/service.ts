@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-const names = ['catalog', 'ordering', 'payment', 'delivery', 'mypage', 'router'];
+import { CONTEXT_NAMES, CONTEXTS, ROUTER_PORT } from '../subgraphs/registry';
+
+const names = [...CONTEXT_NAMES, 'router'];
 const name = process.argv[2];
 if (!name || !names.includes(name)) {
   console.error(`usage: npm run service -- <${names.join('|')}>`);
@@ -16,6 +18,5 @@ const dataDir = resolve(process.env.DATA_DIR ?? join(ROOT, '.data'));
 const runtime = join(dataDir, 'runtime.json');
 if (!process.env.NATS_URL && existsSync(runtime)) process.env.NATS_URL = (JSON.parse(readFileSync(runtime, 'utf8')) as { natsUrl: string }).natsUrl;
 process.env.DATA_DIR = dataDir;
-const defaults: Record<string, number> = { catalog: 4001, ordering: 4002, payment: 4003, delivery: 4004, mypage: 4005, router: 4000 };
-process.env.PORT ??= String(defaults[name]);
+process.env.PORT ??= String(name === 'router' ? ROUTER_PORT : CONTEXTS[name as keyof typeof CONTEXTS].port);
 require(name === 'router' ? '../router/main' : `../subgraphs/${name}/main`);

@@ -7,18 +7,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { prettyFactory } from 'pino-pretty';
+import { CONTEXT_NAMES, CONTEXTS as REGISTRY, ROUTER_PORT as DEFAULT_ROUTER_PORT } from '../subgraphs/registry';
 
 const ROOT = resolve(__dirname, '..');
 const DATA_DIR = resolve(process.env.DATA_DIR ?? join(ROOT, '.data'));
-const CONTEXTS = [
-  { name: 'catalog', port: 4001 },
-  { name: 'ordering', port: 4002 },
-  { name: 'payment', port: 4003 },
-  { name: 'delivery', port: 4004 },
-  { name: 'mypage', port: 4005 },
-];
-const ROUTER_PORT = Number(process.env.PORT ?? 4000);
-const colors = [36, 33, 35, 32, 34, 31];
+const CONTEXTS = CONTEXT_NAMES.map((name) => ({ name, port: REGISTRY[name].port }));
+const ROUTER_PORT = Number(process.env.PORT ?? DEFAULT_ROUTER_PORT);
+const colors = [36, 33, 35, 32, 34, 96, 93, 95, 92, 94];
+const ROUTER_COLOR = 31;
 const paint = (code: number | string, text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text);
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service,time,level', hideObject: false, singleLine: true });
 
@@ -152,16 +148,16 @@ async function main(): Promise<void> {
   say(`databases: ${dbNote}`);
   writeFileSync(join(DATA_DIR, 'runtime.json'), JSON.stringify({ natsUrl, startedAt: new Date().toISOString() }, null, 2));
 
-  const common = { NATS_URL: natsUrl, DATA_DIR, PAYMENT_URL: process.env.PAYMENT_URL ?? 'http://127.0.0.1:4003' };
+  const common = { NATS_URL: natsUrl, DATA_DIR, PAYMENT_URL: process.env.PAYMENT_URL ?? `http://127.0.0.1:${REGISTRY.payment.port}` };
   const started = Date.now();
   await Promise.all(
     CONTEXTS.filter((c) => !skip.has(c.name)).map(async (c, i) => {
-      const proc = launch(c.name, `subgraphs/${c.name}/main.ts`, { ...common, PORT: String(c.port) }, colors[i]);
+      const proc = launch(c.name, `subgraphs/${c.name}/main.ts`, { ...common, PORT: String(c.port) }, colors[i % colors.length]);
       await waitReady(`http://127.0.0.1:${c.port}/health/ready`, c.name, proc);
       say(`${c.name} ready on http://127.0.0.1:${c.port}/graphql (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }),
   );
-  const router = launch('router', 'router/main.ts', { PORT: String(ROUTER_PORT) }, colors[5]);
+  const router = launch('router', 'router/main.ts', { PORT: String(ROUTER_PORT) }, ROUTER_COLOR);
   await waitReady(`http://127.0.0.1:${ROUTER_PORT}/health/live`, 'router', router);
 
   console.log(`

@@ -2,25 +2,13 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startRouter, type RunningRouter } from '../../router/gateway';
 import type { RunningContext } from '../../platform/service';
-import { startCatalog } from '../../subgraphs/catalog/service';
-import { startDelivery } from '../../subgraphs/delivery/service';
-import { startMypage } from '../../subgraphs/mypage/service';
-import { startOrdering } from '../../subgraphs/ordering/service';
-import { startPayment } from '../../subgraphs/payment/service';
+import { CONTEXT_NAMES, CONTEXTS as REGISTRY, type ContextName } from '../../subgraphs/registry';
 import { startNatsServer, type TestNats } from './nats';
 import { createTestDatabases, type TestDatabases } from './postgres';
 import { freePort, waitFor } from './ports';
 
-export const CONTEXTS = ['catalog', 'ordering', 'payment', 'delivery', 'mypage'] as const;
-export type ContextName = (typeof CONTEXTS)[number];
-
-const starters: Record<ContextName, (env: NodeJS.ProcessEnv) => Promise<RunningContext<any>>> = {
-  catalog: startCatalog,
-  ordering: startOrdering,
-  payment: startPayment,
-  delivery: startDelivery,
-  mypage: startMypage,
-};
+export const CONTEXTS = CONTEXT_NAMES;
+export type { ContextName };
 
 export interface GraphQLResponse<T = any> {
   data?: T;
@@ -84,7 +72,7 @@ export async function startStack(opts: { contexts?: ContextName[]; router?: bool
     services,
     envFor,
     async start(name) {
-      services[name] = await starters[name](envFor(name));
+      services[name] = await REGISTRY[name].start(envFor(name));
       return services[name]!;
     },
     async stop(name) {
