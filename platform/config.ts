@@ -45,13 +45,14 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
 
 /**
  * Database URL for a context: DATABASE_URL_<CONTEXT> wins; else DATABASE_URL names a
- * server and the context gets its own database `ordergraph_<context>` on it; else
- * undefined, which means the embedded PGlite database under DATA_DIR.
+ * PostgreSQL server and the context gets its own database `ordergraph_<context>` on it;
+ * else undefined, which means the embedded database under DATA_DIR. A context on SQLite
+ * only ever takes its own variable: the shared PostgreSQL server is not for it.
  */
-export function databaseUrlFor(context: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function databaseUrlFor(context: string, env: NodeJS.ProcessEnv = process.env, engine: 'postgres' | 'sqlite' = 'postgres'): string | undefined {
   const own = env[`DATABASE_URL_${context.toUpperCase()}`];
   if (own) return own;
-  if (env.DATABASE_URL) {
+  if (env.DATABASE_URL && engine === 'postgres') {
     const url = new URL(env.DATABASE_URL);
     url.pathname = `/ordergraph_${context}`;
     return url.toString();

@@ -6,6 +6,7 @@ import { parseEvent, type Envelope, type EventContract, type EventData } from '.
 import type { Logger } from './logger';
 import { ensureStream } from './nats';
 import { backoffMs } from './outbox';
+import { platformSqlFor, type PlatformSql } from './sql-dialect';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -45,6 +46,7 @@ export class PolicyConsumer<Tx extends RawSql> {
   readonly durable: string;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private readonly sql: PlatformSql;
   /** Fires after each message, for tests and metrics. */
   onOutcome?: (outcome: Outcome, subject: string) => void;
 
@@ -57,6 +59,7 @@ export class PolicyConsumer<Tx extends RawSql> {
     private readonly opts: ConsumerOptions,
   ) {
     this.durable = `${opts.context}--${p.name}`;
+    this.sql = platformSqlFor(db);
   }
 
   async start(): Promise<void> {
@@ -132,8 +135,7 @@ export class PolicyConsumer<Tx extends RawSql> {
   /** Effect + "processed" marker in one transaction; a second delivery of the same event changes nothing. */
   async apply(env: Envelope): Promise<'processed' | 'duplicate'> {
     return this.db.$transaction(async (tx) => {
-      const fresh = await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId") VALUES (${this.durable}, ${env.id}) ON CONFLICT DO NOTHING`;
-      if (fresh === 0) return 'duplicate' as const;
+      if (!(await this.sql.markProcessed(tx, this.durable, env.id))) return 'duplicate' as const;
       await this.p.handle(tx, env.data, env);
       return 'processed' as const;
     });
@@ -141,8 +143,15 @@ export class PolicyConsumer<Tx extends RawSql> {
 
   private async deadLetter(m: JsMsg, raw: string, eventId: string | null, error: string, deliveries: number): Promise<void> {
     try {
-      await this.db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq")
-        VALUES (gen_random_uuid()::text, ${this.durable}, ${m.subject}, ${eventId}, ${raw}, ${error.slice(0, 2000)}, ${deliveries}, ${m.seq})`;
+      await this.sql.insertDeadLetter(this.db, {
+        consumer: this.durable,
+        subject: m.subject,
+        eventId,
+        payload: raw,
+        error: error.slice(0, 2000),
+        deliveries,
+        streamSeq: m.seq,
+      });
       // term() with no reason: nats-server 2.9 ignores reasons and would redeliver.
       m.term();
     } catch (e) {

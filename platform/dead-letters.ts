@@ -1,5 +1,6 @@
 import type { PlatformDb } from './database';
 import type { PolicyConsumer } from './consumer';
+import { platformSqlFor } from './sql-dialect';
 
 export interface DeadLetterRow {
   id: string;
@@ -34,7 +35,7 @@ export async function replayDeadLetter(
   if (!consumer) return { status: 409, body: { error: `No consumer ${row.consumer} in this process` } };
   try {
     const outcome = await consumer.replay(row.payload);
-    await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = now() WHERE "id" = ${id}`;
+    await platformSqlFor(db).markReplayed(db, id);
     return { status: 200, body: { id, outcome } };
   } catch (e) {
     return { status: 422, body: { id, error: (e as Error).message } };

@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { RawSql } from './database';
 import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import { platformSqlFor, type PlatformSql } from './sql-dialect';
 
 /**
  * Writes an event into the context's outbox table. Call it with the transaction
@@ -14,17 +15,14 @@ export async function addToOutbox<C extends EventContract>(
   meta: { correlationId: string; causationId?: string | null },
 ): Promise<Envelope<EventData<C>>> {
   const env = createEnvelope(contract, data, meta);
-  await tx.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
-    VALUES (${env.id}, ${contract.subject}, ${contract.stream}, ${JSON.stringify(env)}::jsonb, ${env.correlationId})`;
+  await platformSqlFor(tx).insertOutbox(tx, {
+    id: env.id,
+    subject: contract.subject,
+    stream: contract.stream,
+    payload: JSON.stringify(env),
+    correlationId: env.correlationId,
+  });
   return env;
-}
-
-interface OutboxRow {
-  id: string;
-  subject: string;
-  stream: string;
-  payload: unknown;
-  attempts: number;
 }
 
 /** Exponential back-off with jitter, capped: 250 ms, 500 ms, 1 s … 30 s. */
@@ -43,13 +41,16 @@ export class OutboxRelay {
   private running?: Promise<void>;
   private again = false;
   private stopped = true;
+  private readonly sql: PlatformSql;
 
   constructor(
     private readonly db: RawSql,
     private readonly js: JetStreamClient,
     private readonly log: Logger,
     private readonly opts: { pollMs: number; batchSize?: number } = { pollMs: 1000 },
-  ) {}
+  ) {
+    this.sql = platformSqlFor(db);
+  }
 
   start(): void {
     this.stopped = false;
@@ -89,24 +90,20 @@ export class OutboxRelay {
   async drain(): Promise<number> {
     let sent = 0;
     for (;;) {
-      const rows = await this.db.$queryRaw<OutboxRow[]>`
-        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
-        WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
-        ORDER BY "seq" LIMIT ${this.opts.batchSize ?? 100}`;
+      const rows = await this.sql.dueOutbox(this.db, this.opts.batchSize ?? 100);
       if (rows.length === 0) return sent;
       for (const row of rows) {
         if (this.stopped && sent > 0) return sent;
         try {
           const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
           const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });
-          await this.db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = now(), "streamSeq" = ${ack.seq} WHERE "id" = ${row.id}`;
+          await this.sql.markOutboxSent(this.db, row.id, ack.seq);
           sent++;
           this.log.debug({ eventId: row.id, subject: row.subject, duplicate: ack.duplicate }, 'published');
         } catch (e) {
           const attempts = row.attempts + 1;
           const delay = Math.round(backoffMs(attempts));
-          await this.db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${String((e as Error).message).slice(0, 500)},
-            "nextAttemptAt" = now() + make_interval(secs => ${delay / 1000}) WHERE "id" = ${row.id}`;
+          await this.sql.markOutboxRetry(this.db, row.id, attempts, String((e as Error).message).slice(0, 500), delay);
           this.log.warn({ eventId: row.id, subject: row.subject, attempts, retryInMs: delay, err: (e as Error).message }, 'publish failed, will retry');
           // End this pass; the poll picks the row up again when its back-off is over.
           return sent;

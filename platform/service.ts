@@ -14,7 +14,7 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import { parse } from 'graphql';
 import { z } from 'zod';
 import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config';
-import { openDatabase, type DriverAdapter, type PlatformDb, type RawSql } from './database';
+import { engineOfMigrations, openDatabase, type DriverAdapter, type PlatformDb, type RawSql } from './database';
 import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { isDomainError } from './errors';
@@ -56,6 +56,8 @@ export interface ContextParts<Tx extends RawSql, Ctx extends object> {
   /** Per-request context (e.g. DataLoaders). */
   requestContext?(req: Request): Ctx;
   policies?: Policy<Tx, any>[];
+  /** Called after a policy's transaction committed, besides waking the outbox relay (e.g. to send what it recorded). */
+  afterCommit?(): void;
   internalRoutes?(router: Router): void;
   /** Runs before consumers start and the server listens (seeding, timers). */
   start?(): Promise<void>;
@@ -83,11 +85,12 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
 
+  const migrationsDir = `${spec.dir}/../../prisma/${spec.name}/migrations`;
   const database = await openDatabase({
     context: spec.name,
-    url: databaseUrlFor(spec.name, env),
+    url: databaseUrlFor(spec.name, env, engineOfMigrations(migrationsDir)),
     dataDir: config.DATA_DIR,
-    migrationsDir: `${spec.dir}/../../prisma/${spec.name}/migrations`,
+    migrationsDir,
     createClient: (a) => spec.createClient(a),
     log,
   });
@@ -104,7 +107,14 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const parts = spec.build(deps);
 
   const consumers = (parts.policies ?? []).map(
-    (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, { context: spec.name, maxDeliver: config.CONSUMER_MAX_DELIVER, afterCommit: () => relay.notify() }),
+    (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
+        context: spec.name,
+        maxDeliver: config.CONSUMER_MAX_DELIVER,
+        afterCommit: () => {
+          relay.notify();
+          parts.afterCommit?.();
+        },
+      }),
   );
 
   await parts.start?.();

@@ -11,6 +11,9 @@ export const CONTEXTS = {
   payment: { port: 4003, start: (env: NodeJS.ProcessEnv) => import('./payment/service').then((m) => m.startPayment(env)) },
   delivery: { port: 4004, start: (env: NodeJS.ProcessEnv) => import('./delivery/service').then((m) => m.startDelivery(env)) },
   mypage: { port: 4005, start: (env: NodeJS.ProcessEnv) => import('./mypage/service').then((m) => m.startMypage(env)) },
+  notification: { port: 4006, start: (env: NodeJS.ProcessEnv) => import('./notification/service').then((m) => m.startNotification(env)) },
+  inventory: { port: 4007, start: (env: NodeJS.ProcessEnv) => import('./inventory/service').then((m) => m.startInventory(env)) },
+  rental: { port: 4008, start: (env: NodeJS.ProcessEnv) => import('./rental/service').then((m) => m.startRental(env)) },
 } satisfies Record<string, { port: number; start: (env: NodeJS.ProcessEnv) => Promise<RunningContext<any>> }>;
 
 export type ContextName = keyof typeof CONTEXTS;

@@ -21,17 +21,22 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
 } }`;
 
 describe('seed', () => {
-  test('a fresh catalog holds the bakery and announced each product once', async () => {
+  test('a fresh catalog holds every seeded store and product, each product announced once', async () => {
     const stores = await db.store.findMany({ orderBy: { id: 'asc' } });
-    expect(stores.map((s) => ({ id: s.id, name: s.name, kind: s.kind }))).toEqual([{ id: 'sunrise-bakery', name: 'Sunrise Bakery', kind: 'BAKERY' }]);
+    expect(stores.map((s) => ({ id: s.id, name: s.name, kind: s.kind }))).toEqual(
+      catalogSeed.map((s) => ({ id: s.id, name: s.name, kind: s.kind })).sort((a, b) => a.id.localeCompare(b.id)),
+    );
     const products = await db.product.findMany({ orderBy: { id: 'asc' } });
-    expect(products.map((p) => [p.id, p.storeId, p.price])).toEqual([
-      ['baguette', 'sunrise-bakery', 4500],
-      ['cake', 'sunrise-bakery', 25000],
-      ['donut', 'sunrise-bakery', 2000],
+    const seeded = catalogSeed.flatMap((s) => s.products.map((p) => [p.id, s.id, p.price] as const));
+    expect(products.map((p) => [p.id, p.storeId, p.price])).toEqual([...seeded].sort((a, b) => a[0].localeCompare(b[0])));
+    // The bakery of seed 000, as the scenario needs it.
+    expect(products.filter((p) => p.storeId === 'sunrise-bakery').map((p) => [p.id, p.price])).toEqual([
+      ['baguette', 4500],
+      ['cake', 25000],
+      ['donut', 2000],
     ]);
     const events = await db.outboxEvent.findMany({ where: { subject: 'catalog.product-added.v1' } });
-    expect(events.map((e) => (e.payload as any).data.productId).sort()).toEqual(['baguette', 'cake', 'donut']);
+    expect(events.map((e) => (e.payload as any).data.productId).sort()).toEqual(seeded.map((p) => p[0]).sort());
   });
 
   test('seeding again adds nothing: no rows, no events', async () => {
@@ -72,7 +77,7 @@ describe('queries', () => {
     const bakeries = await subgraphGql(url(), `{ stores(kind: BAKERY) { id products { id } } }`);
     expect(bakeries.data.stores).toEqual([{ id: 'sunrise-bakery', products: [{ id: 'baguette' }, { id: 'cake' }, { id: 'donut' }] }]);
     const libraries = await subgraphGql(url(), `{ stores(kind: LIBRARY) { id } }`);
-    expect(libraries.data.stores).toEqual([]);
+    expect(libraries.data.stores).toEqual([{ id: 'city-library' }]);
     const unknown = await subgraphGql(url(), `{ store(id: "nope") { id } product(id: "nope") { id } }`);
     expect(unknown).toEqual({ data: { store: null, product: null } });
   });

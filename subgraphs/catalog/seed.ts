@@ -4,7 +4,7 @@ import type { CatalogDb } from './db';
 
 type StoreSeed = { id: string; name: string; kind: 'BAKERY' | 'PIZZERIA' | 'BOOKSTORE' | 'LIBRARY'; products: Array<{ id: string; name: string; price: number }> };
 
-/** The catalog every fresh installation starts with (seed 000's bakery). */
+/** The catalog every fresh installation starts with: the stores of the seeds. */
 export const catalogSeed: StoreSeed[] = [
   {
     id: 'sunrise-bakery',
@@ -14,6 +14,43 @@ export const catalogSeed: StoreSeed[] = [
       { id: 'cake', name: 'cake', price: 25000 },
       { id: 'donut', name: 'donut', price: 2000 },
       { id: 'baguette', name: 'baguette', price: 4500 },
+    ],
+  },
+  // Seed 002: the pizzeria's menu options.
+  {
+    id: 'mario-pizzeria',
+    name: "Mario's Pizzeria",
+    kind: 'PIZZERIA',
+    products: [
+      { id: 'pepperoniPizza', name: 'pepperoni pizza', price: 10000 },
+      { id: 'cheesePizza', name: 'cheese pizza', price: 9000 },
+      { id: 'potatoPizza', name: 'potato pizza', price: 11000 },
+      { id: 'bulgogiPizza', name: 'bulgogi pizza', price: 12000 },
+    ],
+  },
+  // Seed 004: books for sale by book id (seed 004 orders book "10").
+  {
+    id: 'book-market',
+    name: 'Book Market',
+    kind: 'BOOKSTORE',
+    products: [
+      { id: 'book-10', name: 'Domain-Driven Design', price: 48000 },
+      { id: 'book-101', name: 'Clean Code', price: 33000 },
+      { id: 'book-102', name: 'Refactoring', price: 35000 },
+    ],
+  },
+  // Seed 001: rentable books (one copy per reservation; copies are inventory's, received by a stock manager).
+  {
+    id: 'city-library',
+    name: 'City Library',
+    kind: 'LIBRARY',
+    products: [
+      { id: 'book-1984', name: '1984', price: 1000 },
+      { id: 'book-dune', name: 'Dune', price: 1000 },
+      { id: 'book-hobbit', name: 'The Hobbit', price: 1000 },
+      { id: 'book-little-prince', name: 'The Little Prince', price: 1000 },
+      { id: 'book-sapiens', name: 'Sapiens', price: 1000 },
+      { id: 'book-brave-new-world', name: 'Brave New World', price: 1000 },
     ],
   },
 ];

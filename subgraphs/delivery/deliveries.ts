@@ -1,34 +1,93 @@
 import { z } from 'zod';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
-import { DeliveryAccepted } from './contracts';
-import type { Delivery, DeliveryDb } from './db';
-import { assertTransition, type DeliveryStatus } from './rules';
+import { DeliveryAccepted, DeliveryCompleted, DeliveryStarted, ProductionStarted } from './contracts';
+import type { Delivery, DeliveryDb, DeliveryTx } from './db';
+import { assertStep, STEPS, type DeliveryStatus, type Step } from './rules';
 
 const orderIdInput = z.string().trim().min(1).max(64);
 
+/** A delivery whose order delivery has heard of (not only a cancellation that arrived first). */
+export type KnownDelivery = Delivery & { storeId: string; item: string; qty: number };
+export const isKnown = (d: Delivery | null): d is KnownDelivery => d !== null && d.storeId !== null && d.item !== null && d.qty !== null;
+
 /** The store accepts the order: WAITING → ACCEPTED and DeliveryAccepted, committed together. */
-export async function acceptOrder(db: DeliveryDb, rawOrderId: string): Promise<Delivery> {
+export const acceptOrder = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'accept');
+/** The store starts making it: ACCEPTED → IN_PRODUCTION and ProductionStarted. */
+export const startProduction = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'startProduction');
+/** The courier leaves with it: ACCEPTED or IN_PRODUCTION → SHIPPED and DeliveryStarted. */
+export const startDelivery = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'startDelivery');
+/** The courier hands it over: SHIPPED → DELIVERED and DeliveryCompleted. */
+export const completeDelivery = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'completeDelivery');
+
+const stepTime: Record<Step, keyof Pick<Delivery, 'acceptedAt' | 'productionStartedAt' | 'shippedAt' | 'deliveredAt'>> = {
+  accept: 'acceptedAt',
+  startProduction: 'productionStartedAt',
+  startDelivery: 'shippedAt',
+  completeDelivery: 'deliveredAt',
+};
+
+/**
+ * One actor's step, with its event, in one transaction. The update is guarded by the
+ * status read and by "no cancellation seen": when a concurrent step or the saga's
+ * cancellation request committed first, nothing is updated and the step is refused like
+ * any illegal one (INVALID_STATE_TRANSITION), never applied on top of it.
+ */
+async function takeStep(db: DeliveryDb, rawOrderId: string, step: Step): Promise<KnownDelivery> {
   const orderId = orderIdInput.safeParse(rawOrderId);
-  if (!orderId.success) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'orderId is required.', { field: 'orderId' });
+  if (!orderId.success) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'orderId is required (at most 64 characters).', { field: 'orderId' });
+  const { to, startsWork } = STEPS[step];
   return db.$transaction(async (tx) => {
     const d = await tx.delivery.findUnique({ where: { orderId: orderId.data } });
-    if (!d) throw new DomainError(ErrorCode.DELIVERY_NOT_FOUND, `No delivery for order ${orderId.data} (unknown, unpaid, or not arrived yet).`, { orderId: orderId.data });
-    assertTransition(d.status as DeliveryStatus, 'ACCEPTED');
-    // Guarded by the status read above: when a concurrent accept committed first, nothing is updated
-    // and this one is refused like any second accept (not a P2025 internal error).
-    const { count } = await tx.delivery.updateMany({ where: { id: d.id, status: d.status }, data: { status: 'ACCEPTED' } });
-    const accepted = await tx.delivery.findUniqueOrThrow({ where: { id: d.id } });
+    if (!isKnown(d)) throw new DomainError(ErrorCode.DELIVERY_NOT_FOUND, `No delivery for order ${orderId.data} (unknown, unpaid, or not arrived yet).`, { orderId: orderId.data });
+    assertStep(step, d.status, d.cancelRequestedAt !== null);
+    const now = new Date();
+    const { count } = await tx.delivery.updateMany({
+      where: { id: d.id, status: d.status, ...(startsWork ? { cancelRequestedAt: null } : {}) },
+      // The step's time is the row's change time: one clock for both.
+      data: { status: to, [stepTime[step]]: now, updatedAt: now },
+    });
+    const updated = await tx.delivery.findUniqueOrThrow({ where: { id: d.id } });
     if (count === 0) {
-      assertTransition(accepted.status as DeliveryStatus, 'ACCEPTED');
+      assertStep(step, updated.status, updated.cancelRequestedAt !== null);
       throw new Error(`delivery ${d.id} changed concurrently`);
     }
-    await addToOutbox(
-      tx,
-      DeliveryAccepted,
-      { deliveryId: d.id, orderId: d.orderId, storeId: d.storeId, acceptedAt: accepted.updatedAt.toISOString() },
-      { correlationId: d.orderId },
-    );
-    return accepted;
+    await announce(tx, updated as KnownDelivery, to);
+    return updated as KnownDelivery;
   });
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+async function announce(tx: DeliveryTx, d: KnownDelivery, to: DeliveryStatus): Promise<void> {
+  const meta = { correlationId: d.orderId };
+  // Deliveries accepted before step times were kept have none; their creation is the closest.
+  const acceptedAt = (d.acceptedAt ?? d.createdAt).toISOString();
+  const base = { deliveryId: d.id, orderId: d.orderId, storeId: d.storeId, customerId: d.customerId, acceptedAt };
+  switch (to) {
+    case 'ACCEPTED':
+      await addToOutbox(tx, DeliveryAccepted, { deliveryId: d.id, orderId: d.orderId, storeId: d.storeId, acceptedAt }, meta);
+      return;
+    case 'IN_PRODUCTION':
+      await addToOutbox(tx, ProductionStarted, { ...base, productionStartedAt: d.productionStartedAt!.toISOString() }, meta);
+      return;
+    case 'SHIPPED':
+      await addToOutbox(
+        tx,
+        DeliveryStarted,
+        { ...base, productionStartedAt: iso(d.productionStartedAt), deliveryAddress: d.deliveryAddress, shippedAt: d.shippedAt!.toISOString() },
+        meta,
+      );
+      return;
+    case 'DELIVERED':
+      await addToOutbox(
+        tx,
+        DeliveryCompleted,
+        { ...base, productionStartedAt: iso(d.productionStartedAt), shippedAt: d.shippedAt!.toISOString(), deliveredAt: d.deliveredAt!.toISOString() },
+        meta,
+      );
+      return;
+    default:
+      throw new Error(`no step leads to ${to}`);
+  }
 }

@@ -5,11 +5,13 @@ import { parseEvent } from '../../platform/events';
 import { describeRouterOnlyAccess, expectServesSchemaFile, publishEvent } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
-import { OrderPlaced } from '../ordering/contracts';
+import { OrderCancelled, OrderPlaced } from '../ordering/contracts';
+import { PaymentCancelled } from '../payment/contracts';
 import type { EventData } from '../../platform/events';
-import { DeliveryAccepted } from './contracts';
+import { DeliveryAccepted, DeliveryCancellationRefused, DeliveryCancelled, DeliveryCompleted, DeliveryStarted, ProductionStarted } from './contracts';
 import type { DeliveryDb } from './db';
 import { sampleOrderPlaced } from '../../test/support/fixtures';
+import { outboxOf, processedBy } from '../../test/support/saga';
 
 let stack: Stack;
 let db: DeliveryDb;
@@ -162,6 +164,244 @@ describe('federation', () => {
 
   test('_service { sdl } is subgraphs/delivery/schema.graphql', async () => {
     await expectServesSchemaFile(url(), 'delivery');
+  });
+});
+
+const STEP_FIELDS = `id orderId storeId customerId item qty deliveryAddress status acceptedAt productionStartedAt shippedAt deliveredAt cancelRequestedAt cancelledAt`;
+const mutation = (name: string) => `mutation($o: ID!) { ${name}(orderId: $o) { ${STEP_FIELDS} } }`;
+const step = (name: 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery', orderId: string) => subgraphGql(url(), mutation(name), { o: orderId });
+const subjects = async (orderId: string) => (await outboxOf(db, orderId)).map((e) => e.subject);
+const eventOf = async <C extends typeof ProductionStarted | typeof DeliveryStarted | typeof DeliveryCompleted | typeof DeliveryCancelled | typeof DeliveryCancellationRefused>(
+  contract: C,
+  orderId: string,
+) => {
+  const rows = (await outboxOf(db, orderId)).filter((e) => e.subject === contract.subject);
+  expect(rows).toHaveLength(1);
+  return parseEvent(contract, rows[0].payload);
+};
+
+describe('the delivery lifecycle: store accepts → starts production → courier starts → completes', () => {
+  test('a pizza: every step a mutation, an event in the same commit, the step times kept', async () => {
+    const { data, delivery } = await placed({ customerId: 'c-pizza', productId: 'pepperoniPizza', productName: 'pepperoni pizza', storeId: 'mario-pizzeria', deliveryAddress: 'ThewellI007Ho', paymentMethod: 'CREDIT_CARD' });
+    expect(delivery).toMatchObject({ status: 'WAITING', deliveryAddress: 'ThewellI007Ho' });
+
+    expect((await step('acceptOrder', data.orderId)).data.acceptOrder.status).toBe('ACCEPTED');
+    const produced = await step('startProduction', data.orderId);
+    expect(produced.errors).toBeUndefined();
+    expect(produced.data.startProduction).toMatchObject({ status: 'IN_PRODUCTION', productionStartedAt: expect.any(String), shippedAt: null });
+    const shipped = await step('startDelivery', data.orderId);
+    expect(shipped.data.startDelivery).toMatchObject({ status: 'SHIPPED', deliveryAddress: 'ThewellI007Ho', shippedAt: expect.any(String), deliveredAt: null });
+    const done = await step('completeDelivery', data.orderId);
+    expect(done.errors).toBeUndefined();
+    const answered = done.data.completeDelivery;
+    expect(answered).toMatchObject({ status: 'DELIVERED', customerId: 'c-pizza', item: 'pepperoni pizza', storeId: 'mario-pizzeria', cancelRequestedAt: null, cancelledAt: null });
+
+    const row = await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } });
+    expect(row.status).toBe('DELIVERED');
+    expect([row.acceptedAt, row.productionStartedAt, row.shippedAt, row.deliveredAt].map((d) => d!.toISOString())).toEqual([
+      answered.acceptedAt,
+      answered.productionStartedAt,
+      answered.shippedAt,
+      answered.deliveredAt,
+    ]);
+    expect(await subjects(data.orderId)).toEqual([DeliveryAccepted.subject, ProductionStarted.subject, DeliveryStarted.subject, DeliveryCompleted.subject]);
+    const base = { deliveryId: delivery.id, orderId: data.orderId, storeId: 'mario-pizzeria', customerId: 'c-pizza', acceptedAt: answered.acceptedAt };
+    expect((await eventOf(ProductionStarted, data.orderId)).data).toEqual({ ...base, productionStartedAt: answered.productionStartedAt });
+    expect((await eventOf(DeliveryStarted, data.orderId)).data).toEqual({
+      ...base,
+      productionStartedAt: answered.productionStartedAt,
+      deliveryAddress: 'ThewellI007Ho',
+      shippedAt: answered.shippedAt,
+    });
+    const completed = await eventOf(DeliveryCompleted, data.orderId);
+    expect(completed).toMatchObject({ correlationId: data.orderId, causationId: null });
+    expect(completed.data).toEqual({ ...base, productionStartedAt: answered.productionStartedAt, shippedAt: answered.shippedAt, deliveredAt: answered.deliveredAt });
+  });
+
+  test('a book: the bookstore hands the accepted order to the courier without a production step', async () => {
+    const { data } = await placed({ productId: 'book-10', productName: 'Domain-Driven Design', storeId: 'book-market', customerId: '33' });
+    await step('acceptOrder', data.orderId);
+    const shipped = await step('startDelivery', data.orderId);
+    expect(shipped.errors).toBeUndefined();
+    expect(shipped.data.startDelivery).toMatchObject({ status: 'SHIPPED', productionStartedAt: null });
+    expect((await eventOf(DeliveryStarted, data.orderId)).data).toMatchObject({ customerId: '33', productionStartedAt: null, deliveryAddress: null });
+  });
+
+  test.each<[string, Array<'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery'>, 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery', string, string]>([
+    ['complete before the delivery started', ['acceptOrder'], 'completeDelivery', 'ACCEPTED', 'DELIVERED'],
+    ['start the delivery twice', ['acceptOrder', 'startDelivery'], 'startDelivery', 'SHIPPED', 'SHIPPED'],
+    ['start production before accepting', [], 'startProduction', 'WAITING', 'IN_PRODUCTION'],
+    ['start the delivery before accepting', [], 'startDelivery', 'WAITING', 'SHIPPED'],
+    ['start production after the courier left', ['acceptOrder', 'startDelivery'], 'startProduction', 'SHIPPED', 'IN_PRODUCTION'],
+    ['complete twice', ['acceptOrder', 'startDelivery', 'completeDelivery'], 'completeDelivery', 'DELIVERED', 'DELIVERED'],
+  ])('%s: INVALID_STATE_TRANSITION, nothing changes', async (_name, before, illegal, from, to) => {
+    const { data, delivery } = await placed();
+    for (const s of before) expect((await step(s, data.orderId)).errors).toBeUndefined();
+    const rowBefore = await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } });
+    const events = await subjects(data.orderId);
+    const r = await step(illegal, data.orderId);
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from, to });
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toEqual(rowBefore);
+    expect(await subjects(data.orderId)).toEqual(events);
+  });
+
+  test('10 concurrent startDelivery of one order: one ships it, the rest are INVALID_STATE_TRANSITION, one event', async () => {
+    const { data } = await placed();
+    await step('acceptOrder', data.orderId);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => step('startDelivery', data.orderId)));
+    const outcomes = answers.map((a) => (a.errors ? a.errors[0].extensions?.code : a.data.startDelivery.status)).sort();
+    expect(outcomes).toEqual([...Array(9).fill('INVALID_STATE_TRANSITION'), 'SHIPPED']);
+    expect((await subjects(data.orderId)).filter((s) => s === DeliveryStarted.subject)).toHaveLength(1);
+  });
+
+  test.each(['startProduction', 'startDelivery', 'completeDelivery'] as const)('%s: an unknown order is DELIVERY_NOT_FOUND, a blank or over-long id BAD_USER_INPUT', async (name) => {
+    expect((await step(name, 'no-such-order')).errors?.[0].extensions).toMatchObject({ code: 'DELIVERY_NOT_FOUND', orderId: 'no-such-order' });
+    expect((await step(name, '  ')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
+    expect((await step(name, 'o'.repeat(65))).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
+    expect(await db.outboxEvent.count({ where: { correlationId: { in: ['no-such-order', '  '] } } })).toBe(0);
+  });
+});
+
+describe('the cancellation saga at delivery', () => {
+  const cancelled = (o: EventData<typeof OrderPlaced>, previousStatus: 'PAID' | 'CONFIRMED' | 'IN_PRODUCTION' = 'PAID'): EventData<typeof OrderCancelled> => ({
+    orderId: o.orderId,
+    customerId: o.customerId,
+    storeId: o.storeId,
+    paymentId: o.paymentId,
+    amount: o.amount,
+    reason: null,
+    previousStatus,
+    version: 3,
+    requestedAt: new Date().toISOString(),
+  });
+  const refunded = (o: { orderId: string; customerId: string; paymentId: string; amount: number }): EventData<typeof PaymentCancelled> => ({
+    paymentId: o.paymentId,
+    orderId: o.orderId,
+    customerId: o.customerId,
+    refundedAmount: o.amount,
+    refundedAt: new Date().toISOString(),
+  });
+  const publishCancelled = async (d: EventData<typeof OrderCancelled>) =>
+    processedBy(db, 'delivery--order-cancelled', await publishEvent(stack.nats.url, OrderCancelled, d, { correlationId: d.orderId }));
+  const publishRefunded = async (d: EventData<typeof PaymentCancelled>) =>
+    processedBy(db, 'delivery--payment-cancelled', await publishEvent(stack.nats.url, PaymentCancelled, d, { correlationId: d.orderId }));
+
+  test('OrderCancelled: no further step may start (CANCELLATION_REQUESTED), nothing is written; PaymentCancelled then cancels it', async () => {
+    const { data, delivery } = await placed();
+    await step('acceptOrder', data.orderId);
+    await publishCancelled(cancelled(data, 'CONFIRMED'));
+    const requested = await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } });
+    expect(requested).toMatchObject({ status: 'ACCEPTED', cancelRequestedAt: expect.any(Date), cancelledAt: null });
+
+    for (const s of ['startProduction', 'startDelivery'] as const) {
+      const r = await step(s, data.orderId);
+      expect(r.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'ACCEPTED', reason: 'CANCELLATION_REQUESTED' });
+    }
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toEqual(requested);
+    expect(await subjects(data.orderId)).toEqual([DeliveryAccepted.subject]);
+
+    const refund = refunded(data);
+    const env = await publishEvent(stack.nats.url, PaymentCancelled, refund, { correlationId: data.orderId });
+    await processedBy(db, 'delivery--payment-cancelled', env);
+    const row = await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } });
+    expect(row).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(Date), cancelRequestedAt: requested.cancelRequestedAt });
+    const event = await eventOf(DeliveryCancelled, data.orderId);
+    expect(event).toMatchObject({ correlationId: data.orderId, causationId: env.id });
+    expect(event.data).toEqual({ deliveryId: delivery.id, orderId: data.orderId, customerId: data.customerId, previousStatus: 'ACCEPTED', cancelledAt: row.cancelledAt!.toISOString() });
+
+    // Acting on a cancelled delivery changes nothing.
+    const late = await step('startDelivery', data.orderId);
+    expect(late.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'CANCELLED', to: 'SHIPPED' });
+    expect(await subjects(data.orderId)).toEqual([DeliveryAccepted.subject, DeliveryCancelled.subject]);
+  });
+
+  test('a delivery the courier already started is not cancelled: DeliveryCancellationRefused, and the courier still completes it', async () => {
+    const { data, delivery } = await placed();
+    await step('acceptOrder', data.orderId);
+    await step('startDelivery', data.orderId);
+    await publishCancelled(cancelled(data, 'CONFIRMED'));
+    await publishRefunded(refunded(data));
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'SHIPPED', cancelledAt: null, cancelRequestedAt: expect.any(Date) });
+    expect((await eventOf(DeliveryCancellationRefused, data.orderId)).data).toMatchObject({
+      deliveryId: delivery.id,
+      orderId: data.orderId,
+      status: 'SHIPPED',
+      reason: 'DELIVERY_ALREADY_STARTED',
+    });
+    expect((await step('completeDelivery', data.orderId)).data.completeDelivery.status).toBe('DELIVERED');
+  });
+
+  test('PaymentCancelled before OrderPlaced: a CANCELLED tombstone is announced, and the late OrderPlaced never reopens it', async () => {
+    const data = orderPlaced({ customerId: 'c-tomb', deliveryAddress: 'Main St 1' });
+    await publishRefunded(refunded(data));
+    const tomb = await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } });
+    expect(tomb).toMatchObject({ status: 'CANCELLED', storeId: null, item: null, qty: null, customerId: 'c-tomb' });
+    expect((await eventOf(DeliveryCancelled, data.orderId)).data).toMatchObject({ deliveryId: tomb.id, previousStatus: null });
+    // Not a delivery anyone can see or act on yet.
+    const seen = await subgraphGql(url(), ORDER_ENTITIES, { r: [{ __typename: 'Order', id: data.orderId }] });
+    expect(seen.data._entities).toEqual([{ id: data.orderId, delivery: null }]);
+    expect((await step('acceptOrder', data.orderId)).errors?.[0].extensions?.code).toBe('DELIVERY_NOT_FOUND');
+
+    await processedBy(db, 'delivery--order-placed', await publishEvent(stack.nats.url, OrderPlaced, data, { correlationId: data.orderId }));
+    const row = await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } });
+    expect(row).toMatchObject({ id: tomb.id, status: 'CANCELLED', storeId: 'sunrise-bakery', item: 'cake', qty: 1, deliveryAddress: 'Main St 1' });
+    expect((await step('acceptOrder', data.orderId)).errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'CANCELLED', to: 'ACCEPTED' });
+    expect(await subjects(data.orderId)).toEqual([DeliveryCancelled.subject]);
+  });
+
+  test('OrderCancelled before OrderPlaced: the delivery opens already stopped, and PaymentCancelled cancels it', async () => {
+    const data = orderPlaced({ customerId: 'c-early' });
+    await publishCancelled(cancelled(data));
+    await processedBy(db, 'delivery--order-placed', await publishEvent(stack.nats.url, OrderPlaced, data, { correlationId: data.orderId }));
+    const row = await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } });
+    expect(row).toMatchObject({ status: 'WAITING', storeId: 'sunrise-bakery', cancelRequestedAt: expect.any(Date) });
+    expect((await step('acceptOrder', data.orderId)).errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', reason: 'CANCELLATION_REQUESTED' });
+    await publishRefunded(refunded(data));
+    expect((await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } })).status).toBe('CANCELLED');
+    expect((await eventOf(DeliveryCancelled, data.orderId)).data.previousStatus).toBe('WAITING');
+  });
+
+  test('the courier starting while the cancellation arrives: either it left (and the cancellation is refused) or it is refused (and the delivery cancelled), never both', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { data } = await placed();
+      await step('acceptOrder', data.orderId);
+      const [courier] = await Promise.all([step('startDelivery', data.orderId), publishCancelled(cancelled(data, 'CONFIRMED'))]);
+      await publishRefunded(refunded(data));
+      const row = await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } });
+      const events = await subjects(data.orderId);
+      if (courier.errors) {
+        expect(courier.errors[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', reason: 'CANCELLATION_REQUESTED' });
+        expect(row.status).toBe('CANCELLED');
+        expect(events).toEqual([DeliveryAccepted.subject, DeliveryCancelled.subject]);
+      } else {
+        expect(row.status).toBe('SHIPPED');
+        expect(events).toEqual([DeliveryAccepted.subject, DeliveryStarted.subject, DeliveryCancellationRefused.subject]);
+      }
+    }
+  });
+
+  test('OrderPlaced and PaymentCancelled arriving together: one delivery, CANCELLED with the order’s details, one DeliveryCancelled', async () => {
+    for (let i = 0; i < 5; i++) {
+      const data = orderPlaced();
+      await Promise.all([
+        publishEvent(stack.nats.url, OrderPlaced, data, { correlationId: data.orderId }).then((env) => processedBy(db, 'delivery--order-placed', env)),
+        publishRefunded(refunded(data)),
+      ]);
+      expect(await db.delivery.findMany({ where: { orderId: data.orderId } })).toEqual([
+        expect.objectContaining({ status: 'CANCELLED', storeId: 'sunrise-bakery', item: 'cake', qty: 1 }),
+      ]);
+      expect(await subjects(data.orderId)).toEqual([DeliveryCancelled.subject]);
+    }
+  });
+
+  test('a second PaymentCancelled for a cancelled delivery changes nothing and announces nothing', async () => {
+    const { data } = await placed();
+    await publishRefunded(refunded(data));
+    const row = await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } });
+    await publishRefunded(refunded(data));
+    expect(await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } })).toEqual(row);
+    expect(await subjects(data.orderId)).toEqual([DeliveryCancelled.subject]);
   });
 });
 

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Delivery, DeliveryDb } from './db';
-import { acceptOrder } from './deliveries';
+import { acceptOrder, completeDelivery, isKnown, startDelivery, startProduction } from './deliveries';
 import type { DeliveryStatus } from './rules';
 
 export interface DeliveryContext {
@@ -14,9 +14,31 @@ export const deliveryContext = (db: DeliveryDb): DeliveryContext => ({
   }),
 });
 
-const toGraphQL = (d: Delivery | null) => d && { ...d, createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString() };
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** A row that only records a cancellation which arrived before its order is not a delivery yet: null. */
+const toGraphQL = (d: Delivery | null) =>
+  isKnown(d)
+    ? {
+        ...d,
+        acceptedAt: iso(d.acceptedAt),
+        productionStartedAt: iso(d.productionStartedAt),
+        shippedAt: iso(d.shippedAt),
+        deliveredAt: iso(d.deliveredAt),
+        cancelRequestedAt: iso(d.cancelRequestedAt),
+        cancelledAt: iso(d.cancelledAt),
+        createdAt: d.createdAt.toISOString(),
+        updatedAt: d.updatedAt.toISOString(),
+      }
+    : null;
 
 export function deliveryResolvers(db: DeliveryDb, onCommit: () => void) {
+  /** A step mutation: run it, wake the outbox relay for its event, answer the delivery. */
+  const step = (fn: (db: DeliveryDb, orderId: string) => Promise<Delivery>) => async (_: unknown, args: { orderId: string }) => {
+    const d = await fn(db, args.orderId);
+    onCommit();
+    return toGraphQL(d);
+  };
   return {
     Query: {
       delivery: async (_: unknown, args: { id: string }) => toGraphQL(await db.delivery.findUnique({ where: { id: args.id } })),
@@ -30,11 +52,10 @@ export function deliveryResolvers(db: DeliveryDb, onCommit: () => void) {
         ).map(toGraphQL),
     },
     Mutation: {
-      acceptOrder: async (_: unknown, args: { orderId: string }) => {
-        const d = await acceptOrder(db, args.orderId);
-        onCommit();
-        return toGraphQL(d);
-      },
+      acceptOrder: step(acceptOrder),
+      startProduction: step(startProduction),
+      startDelivery: step(startDelivery),
+      completeDelivery: step(completeDelivery),
     },
     Delivery: {
       __resolveReference: async (ref: { id: string }) => toGraphQL(await db.delivery.findUnique({ where: { id: ref.id } })),

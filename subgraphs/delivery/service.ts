@@ -1,6 +1,6 @@
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createDeliveryClient, type DeliveryDb, type DeliveryTx } from './db';
-import { openDeliveryOnOrderPlaced } from './policies';
+import { cancelOnPaymentCancelled, openDeliveryOnOrderPlaced, stopOnOrderCancelled } from './policies';
 import { deliveryContext, deliveryResolvers, type DeliveryContext } from './resolvers';
 
 export const deliverySpec: ContextSpec<DeliveryDb, DeliveryTx, object, DeliveryContext> = {
@@ -12,7 +12,7 @@ export const deliverySpec: ContextSpec<DeliveryDb, DeliveryTx, object, DeliveryC
   build: ({ db, relay }) => ({
     resolvers: deliveryResolvers(db, () => relay.notify()),
     requestContext: () => deliveryContext(db),
-    policies: [openDeliveryOnOrderPlaced],
+    policies: [openDeliveryOnOrderPlaced, stopOnOrderCancelled, cancelOnPaymentCancelled],
   }),
 };
 

@@ -3,5 +3,5 @@ import type { DriverAdapter } from '../../platform/database';
 
 export type MypageDb = PrismaClient;
 export type MypageTx = Prisma.TransactionClient;
-export type { OrderView } from '../../prisma/mypage/generated/client';
+export type { OrderView, ReservationView, StockItem } from '../../prisma/mypage/generated/client';
 export const createMypageClient = (adapter: DriverAdapter) => new PrismaClient({ adapter });

@@ -4,11 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { DEV_INTERNAL_TOKEN } from '../../platform/config';
 import { parseEvent } from '../../platform/events';
 import { createLogger } from '../../platform/logger';
-import { describeRouterOnlyAccess, expectServesSchemaFile, postInternal } from '../../test/support/component';
+import { describeRouterOnlyAccess, expectServesSchemaFile, postInternal, publishEvent } from '../../test/support/component';
+import { outboxOf, processedBy } from '../../test/support/saga';
+import { DeliveryAccepted, DeliveryCancellationRefused, DeliveryCancelled, DeliveryCompleted, DeliveryStarted, ProductionStarted } from '../delivery/contracts';
 import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import type { PaymentDb } from '../payment/db';
-import { OrderPlaced } from './contracts';
+import { OrderCancelled, OrderPlaced, OrderStatusChanged } from './contracts';
 import type { OrderingDb } from './db';
 import { recoverOrders, type OrderingDeps } from './orders';
 import { PaymentClient } from './payment-client';
@@ -100,7 +102,22 @@ describe('placeOrder', () => {
       status: 'PAID',
       version: 2,
       placedAt: row.updatedAt.toISOString(),
+      paymentMethod: 'CREDIT_CARD',
+      deliveryAddress: null,
     });
+  });
+
+  test('the pizza seed’s order: payment method and delivery address are kept, charged with, and carried by OrderPlaced', async () => {
+    await waitFor(async () => db.catalogProduct.findUnique({ where: { id: 'pepperoniPizza' } }), 'ordering to learn the pizzeria');
+    const r = await subgraphGql(url(), `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status amount storeId paymentMethod deliveryAddress } }`, {
+      input: { customerId: '10', productId: 'pepperoniPizza', qty: 1, paymentMethod: 'KAKAO_PAY', deliveryAddress: ' ThewellI007Ho ' },
+    });
+    expect(r.errors).toBeUndefined();
+    const o = r.data.placeOrder;
+    expect(o).toEqual({ id: expect.any(String), status: 'PAID', amount: 10000, storeId: 'mario-pizzeria', paymentMethod: 'KAKAO_PAY', deliveryAddress: 'ThewellI007Ho' });
+    expect(await paymentDb().payment.findUniqueOrThrow({ where: { orderId: o.id } })).toMatchObject({ method: 'KAKAO_PAY', amount: 10000 });
+    const [event] = await orderPlacedRows(o.id);
+    expect(parseEvent(OrderPlaced, JSON.stringify(event.payload)).data).toMatchObject({ paymentMethod: 'KAKAO_PAY', deliveryAddress: 'ThewellI007Ho', storeId: 'mario-pizzeria' });
   });
 
   test.each([
@@ -108,10 +125,14 @@ describe('placeOrder', () => {
     ['qty 0', { customerId: 'c-bad', productId: 'cake', qty: 0 }, 'BAD_USER_INPUT', { field: 'qty' }],
     ['qty 101', { customerId: 'c-bad', productId: 'cake', qty: 101 }, 'BAD_USER_INPUT', { field: 'qty' }],
     ['a blank customer', { customerId: ' ', productId: 'cake', qty: 1 }, 'BAD_USER_INPUT', { field: 'customerId' }],
+    ['a blank delivery address', { customerId: 'c-bad', productId: 'cake', qty: 1, deliveryAddress: '  ' }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['an over-long delivery address', { customerId: 'c-bad', productId: 'cake', qty: 1, deliveryAddress: 'a'.repeat(201) }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['the seed’s spelling of the payment method', { customerId: 'c-bad', productId: 'cake', qty: 1, paymentMethod: 'CreditCard' }, 'BAD_USER_INPUT', {}],
   ])('%s is a coded error; no order, no payment, no event', async (_name, input, code, extensions) => {
     const before = { orders: await db.order.count(), outbox: await db.outboxEvent.count(), payments: await paymentDb().payment.count() };
     const r = await place(input);
-    expect(r.data).toBeNull();
+    // A variable the schema refuses (an unknown enum value) gets no data at all.
+    expect(r.data ?? null).toBeNull();
     expect(r.errors?.[0].extensions).toMatchObject({ code, ...extensions });
     expect({ orders: await db.order.count(), outbox: await db.outboxEvent.count(), payments: await paymentDb().payment.count() }).toEqual(before);
   });
@@ -250,6 +271,225 @@ describe('recoverOrders', () => {
     expect(result.voided).toBeGreaterThanOrEqual(1);
     expect((await db.order.findUniqueOrThrow({ where: { id: order.id } })).voidPending).toBe(false);
     expect((await paymentDb().payment.findUniqueOrThrow({ where: { orderId: order.id } })).status).toBe('VOIDED');
+  });
+});
+
+const CANCEL = `mutation($o: ID!, $reason: String) { cancelOrder(orderId: $o, reason: $reason) { id status cancellationReason cancellationFailure } }`;
+const cancel = (orderId: string, reason?: string) => subgraphGql(url(), CANCEL, { o: orderId, reason });
+const paidOrder = async (customerId = 'c-saga') => (await place({ customerId, productId: 'cake', qty: 1 })).data.placeOrder as { id: string; customerId: string };
+/** The order's status changes in ordering's outbox, in order: [previous, status, version]. */
+const statusChanges = async (orderId: string) =>
+  (await outboxOf(db, orderId))
+    .filter((e) => e.subject === OrderStatusChanged.subject)
+    .map((e) => parseEvent(OrderStatusChanged, e.payload).data)
+    .map((d) => [d.previousStatus, d.status, d.version]);
+
+/** Delivery's events for an order, as delivery would publish them. */
+const deliveryEvents = (orderId: string, customerId: string) => {
+  const t = (s: number) => new Date(Date.UTC(2026, 10, 21, 12, 0, s)).toISOString();
+  const base = { deliveryId: `d-${orderId}`, orderId, storeId: 'sunrise-bakery', customerId, acceptedAt: t(1) };
+  return {
+    accepted: () => publishEvent(stack.nats.url, DeliveryAccepted, { deliveryId: base.deliveryId, orderId, storeId: base.storeId, acceptedAt: t(1) }, { correlationId: orderId }),
+    production: () => publishEvent(stack.nats.url, ProductionStarted, { ...base, productionStartedAt: t(2) }, { correlationId: orderId }),
+    started: (produced = true) =>
+      publishEvent(stack.nats.url, DeliveryStarted, { ...base, productionStartedAt: produced ? t(2) : null, deliveryAddress: null, shippedAt: t(3) }, { correlationId: orderId }),
+    completed: () =>
+      publishEvent(stack.nats.url, DeliveryCompleted, { ...base, productionStartedAt: t(2), shippedAt: t(3), deliveredAt: t(4) }, { correlationId: orderId }),
+    cancelled: (previousStatus: 'WAITING' | 'ACCEPTED' | 'IN_PRODUCTION' | null = 'WAITING') =>
+      publishEvent(stack.nats.url, DeliveryCancelled, { deliveryId: base.deliveryId, orderId, customerId, previousStatus, cancelledAt: t(5) }, { correlationId: orderId }),
+    refused: () =>
+      publishEvent(
+        stack.nats.url,
+        DeliveryCancellationRefused,
+        { deliveryId: base.deliveryId, orderId, customerId, status: 'SHIPPED', reason: 'DELIVERY_ALREADY_STARTED', refusedAt: t(5) },
+        { correlationId: orderId },
+      ),
+  };
+};
+const by = (policy: string) => (env: { id: string }) => processedBy(db, `ordering--${policy}`, env);
+
+describe('the order follows its delivery', () => {
+  test('accepted → in production → shipped → delivered: one status change each, with the order’s version, caused by the delivery event', async () => {
+    const o = await paidOrder('c-follow');
+    const d = deliveryEvents(o.id, o.customerId);
+    const accepted = await d.accepted();
+    await by('delivery-accepted')(accepted);
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('CONFIRMED');
+    await by('production-started')(await d.production());
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('IN_PRODUCTION');
+    await by('delivery-started')(await d.started());
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('SHIPPED');
+    await by('delivery-completed')(await d.completed());
+    expect(await db.order.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({ status: 'DELIVERED', version: 6 });
+    expect(await statusChanges(o.id)).toEqual([
+      ['PAID', 'CONFIRMED', 3],
+      ['CONFIRMED', 'IN_PRODUCTION', 4],
+      ['IN_PRODUCTION', 'SHIPPED', 5],
+      ['SHIPPED', 'DELIVERED', 6],
+    ]);
+    const first = (await outboxOf(db, o.id)).find((e) => e.subject === OrderStatusChanged.subject)!;
+    expect(parseEvent(OrderStatusChanged, first.payload)).toMatchObject({ correlationId: o.id, causationId: accepted.id, data: { customerId: 'c-follow' } });
+  });
+
+  test('a completion that overtakes every earlier step moves the order through each of them, in order; the late ones change nothing', async () => {
+    const o = await paidOrder('c-overtaken');
+    const d = deliveryEvents(o.id, o.customerId);
+    await by('delivery-completed')(await d.completed());
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('DELIVERED');
+    await by('delivery-accepted')(await d.accepted());
+    await by('production-started')(await d.production());
+    await by('delivery-started')(await d.started());
+    expect(await statusChanges(o.id)).toEqual([
+      ['PAID', 'CONFIRMED', 3],
+      ['CONFIRMED', 'IN_PRODUCTION', 4],
+      ['IN_PRODUCTION', 'SHIPPED', 5],
+      ['SHIPPED', 'DELIVERED', 6],
+    ]);
+  });
+
+  test('a bookstore ships what it accepted: CONFIRMED → SHIPPED without production', async () => {
+    const o = await paidOrder('c-book');
+    const d = deliveryEvents(o.id, o.customerId);
+    await by('delivery-accepted')(await d.accepted());
+    await by('delivery-started')(await d.started(false));
+    expect(await statusChanges(o.id)).toEqual([
+      ['PAID', 'CONFIRMED', 3],
+      ['CONFIRMED', 'SHIPPED', 4],
+    ]);
+  });
+});
+
+describe('cancelOrder', () => {
+  test('a paid order becomes CANCELLING; OrderStatusChanged and OrderCancelled are written with it', async () => {
+    const o = await paidOrder('c-cancel');
+    const r = await cancel(o.id, ' changed my mind ');
+    expect(r.errors).toBeUndefined();
+    expect(r.data.cancelOrder).toEqual({ id: o.id, status: 'CANCELLING', cancellationReason: 'changed my mind', cancellationFailure: null });
+    const row = await db.order.findUniqueOrThrow({ where: { id: o.id } });
+    expect(row).toMatchObject({ status: 'CANCELLING', version: 3 });
+    const events = await outboxOf(db, o.id);
+    expect(events.map((e) => e.subject)).toEqual([OrderPlaced.subject, OrderStatusChanged.subject, OrderCancelled.subject]);
+    expect(parseEvent(OrderStatusChanged, events[1].payload).data).toMatchObject({ status: 'CANCELLING', previousStatus: 'PAID', version: 3 });
+    expect(parseEvent(OrderCancelled, events[2].payload).data).toEqual({
+      orderId: o.id,
+      customerId: 'c-cancel',
+      storeId: 'sunrise-bakery',
+      paymentId: row.paymentId,
+      amount: 25000,
+      reason: 'changed my mind',
+      previousStatus: 'PAID',
+      version: 3,
+      requestedAt: row.updatedAt.toISOString(),
+    });
+    // Payment, running beside it, refunds the order.
+    await waitFor(async () => (await paymentDb().payment.findUniqueOrThrow({ where: { orderId: o.id } })).status === 'CANCELLED', 'payment to refund');
+  });
+
+  test('cancelling twice is harmless: the order comes back unchanged, no second saga', async () => {
+    const o = await paidOrder();
+    await cancel(o.id);
+    const again = await cancel(o.id, 'again');
+    expect(again.errors).toBeUndefined();
+    expect(again.data.cancelOrder).toMatchObject({ status: 'CANCELLING', cancellationReason: null });
+    expect((await outboxOf(db, o.id)).filter((e) => e.subject === OrderCancelled.subject)).toHaveLength(1);
+  });
+
+  test('10 concurrent cancels of one order: all answer CANCELLING, one cancellation is started', async () => {
+    const o = await paidOrder();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => cancel(o.id)));
+    expect(answers.map((a) => a.errors?.[0].message ?? a.data.cancelOrder.status)).toEqual(Array(10).fill('CANCELLING'));
+    expect((await outboxOf(db, o.id)).filter((e) => e.subject === OrderCancelled.subject)).toHaveLength(1);
+    expect(await statusChanges(o.id)).toEqual([['PAID', 'CANCELLING', 3]]);
+  });
+
+  test('a confirmed or in-production order can still be cancelled', async () => {
+    const o = await paidOrder();
+    const d = deliveryEvents(o.id, o.customerId);
+    await by('delivery-accepted')(await d.accepted());
+    await by('production-started')(await d.production());
+    expect((await cancel(o.id)).data.cancelOrder.status).toBe('CANCELLING');
+  });
+
+  test.each([
+    ['shipped', ['accepted', 'started'], 'SHIPPED'],
+    ['delivered', ['accepted', 'started', 'completed'], 'DELIVERED'],
+  ] as const)('a %s order is ORDER_NOT_CANCELLABLE; nothing is written', async (_name, steps, status) => {
+    const o = await paidOrder();
+    const d = deliveryEvents(o.id, o.customerId);
+    const policyOf = { accepted: 'delivery-accepted', started: 'delivery-started', completed: 'delivery-completed' } as const;
+    for (const s of steps) await by(policyOf[s])(await d[s]());
+    const before = { row: await db.order.findUniqueOrThrow({ where: { id: o.id } }), events: (await outboxOf(db, o.id)).length };
+    expect(before.row.status).toBe(status);
+    const r = await cancel(o.id);
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', orderId: o.id, status });
+    expect({ row: await db.order.findUniqueOrThrow({ where: { id: o.id } }), events: (await outboxOf(db, o.id)).length }).toEqual(before);
+  });
+
+  test('a rejected (never paid) or still pending order is ORDER_NOT_CANCELLABLE', async () => {
+    const rejected = await stalePendingOrder('c-not-cancellable', { status: 'REJECTED', rejectionCode: 'PAYMENT_DECLINED', createdAt: new Date() });
+    const pending = await stalePendingOrder('c-not-cancellable', { createdAt: new Date() });
+    try {
+      expect((await cancel(rejected.id)).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'REJECTED' });
+      expect((await cancel(pending.id)).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'PENDING' });
+      expect(await db.outboxEvent.count({ where: { correlationId: { in: [rejected.id, pending.id] } } })).toBe(0);
+    } finally {
+      await db.order.deleteMany({ where: { customerId: 'c-not-cancellable' } });
+    }
+  });
+
+  test('an unknown order is ORDER_NOT_FOUND; a blank id or an over-long reason is BAD_USER_INPUT', async () => {
+    expect((await cancel('no-such-order')).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_FOUND', orderId: 'no-such-order' });
+    expect((await cancel('   ')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
+    const o = await paidOrder();
+    expect((await cancel(o.id, 'r'.repeat(201))).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('PAID');
+  });
+});
+
+describe('the end of the cancellation saga', () => {
+  test('DeliveryCancelled: CANCELLING → CANCELLED; a repeat changes nothing', async () => {
+    const o = await paidOrder();
+    await cancel(o.id);
+    const d = deliveryEvents(o.id, o.customerId);
+    const env = await d.cancelled();
+    await by('delivery-cancelled')(env);
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('CANCELLED');
+    await by('delivery-cancelled')(await d.cancelled());
+    expect(await statusChanges(o.id)).toEqual([
+      ['PAID', 'CANCELLING', 3],
+      ['CANCELLING', 'CANCELLED', 4],
+    ]);
+    const last = (await outboxOf(db, o.id)).at(-1)!;
+    expect(parseEvent(OrderStatusChanged, last.payload).causationId).toBe(env.id);
+    // Cancelling a cancelled order is harmless.
+    expect((await cancel(o.id)).data.cancelOrder.status).toBe('CANCELLED');
+  });
+
+  test('DeliveryCancellationRefused: CANCELLING → CANCELLATION_FAILED with delivery’s reason; cancelling again is ORDER_NOT_CANCELLABLE', async () => {
+    const o = await paidOrder();
+    await cancel(o.id);
+    const d = deliveryEvents(o.id, o.customerId);
+    // The courier left before delivery saw the cancellation: ordering notes the progress, the saga decides.
+    await by('delivery-accepted')(await d.accepted());
+    await by('delivery-started')(await d.started(false));
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('CANCELLING');
+    await by('delivery-cancellation-refused')(await d.refused());
+    const r = await subgraphGql(url(), `query($id: ID!) { order(id: $id) { status cancellationFailure } }`, { id: o.id });
+    expect(r.data.order).toEqual({ status: 'CANCELLATION_FAILED', cancellationFailure: 'DELIVERY_ALREADY_STARTED' });
+    expect(await statusChanges(o.id)).toEqual([
+      ['PAID', 'CANCELLING', 3],
+      ['CANCELLING', 'CANCELLATION_FAILED', 4],
+    ]);
+    expect((await cancel(o.id)).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'CANCELLATION_FAILED' });
+  });
+
+  test('a DeliveryCancelled for an order that is not being cancelled cannot be right: it is dead-lettered, the order unchanged', async () => {
+    const o = await paidOrder();
+    const env = await deliveryEvents(o.id, o.customerId).cancelled();
+    const dead = await waitFor(() => db.deadLetter.findFirst({ where: { eventId: env.id } }), 'the impossible event to be dead-lettered');
+    expect(dead).toMatchObject({ consumer: 'ordering--delivery-cancelled', deliveries: 1, error: expect.stringContaining('not CANCELLING') });
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('PAID');
   });
 });
 

@@ -5,7 +5,7 @@ import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
 import type { Order, OrderingDb, OrderingTx } from './db';
 import type { PaymentClient } from './payment-client';
-import { assertTransition, orderAmount, validatePlaceOrder, type OrderStatus } from './rules';
+import { assertTransition, orderAmount, validatePlaceOrder, type OrderStatus, type PaymentMethod } from './rules';
 
 export interface OrderingDeps {
   db: OrderingDb;
@@ -37,6 +37,8 @@ export async function placeOrder(deps: OrderingDeps, input: unknown): Promise<Or
       qty: cmd.qty,
       unitPrice: product.price,
       amount: orderAmount(product.price, cmd.qty),
+      paymentMethod: cmd.paymentMethod,
+      deliveryAddress: cmd.deliveryAddress,
       status: 'PENDING',
     },
   });
@@ -45,7 +47,7 @@ export async function placeOrder(deps: OrderingDeps, input: unknown): Promise<Or
 
   let paymentId: string;
   try {
-    ({ paymentId } = await payments.approve({ orderId: order.id, customerId: order.customerId, amount: order.amount }));
+    ({ paymentId } = await payments.approve({ orderId: order.id, customerId: order.customerId, amount: order.amount, method: order.paymentMethod as PaymentMethod }));
   } catch (e) {
     const failure = (e as { failure?: { code: string; maybeCharged: boolean } }).failure;
     await db.order.update({
@@ -87,6 +89,8 @@ export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order
         status: 'PAID',
         version: updated.version,
         placedAt: updated.updatedAt.toISOString(),
+        paymentMethod: updated.paymentMethod as PaymentMethod,
+        deliveryAddress: updated.deliveryAddress,
       },
       { correlationId: updated.id, causationId },
     );
@@ -97,30 +101,34 @@ export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order
 }
 
 /**
- * Moves an order to a new status in a transaction the caller owns (an event
- * handler's), and writes OrderStatusChanged with it. Returns false when the order is
- * already there (a repeated or late event).
+ * Moves an order to a new status in a transaction the caller owns (an event handler's or
+ * a mutation's) and writes OrderStatusChanged with it: every status change of an order is
+ * announced, with the order's new version. The update is guarded by the version read, so
+ * a concurrent change makes this one fail (and its event be retried) instead of overwriting it.
  */
-export async function changeStatus(tx: OrderingTx, orderId: string, to: OrderStatus, causationId: string): Promise<boolean> {
-  const order = await tx.order.findUnique({ where: { id: orderId } });
-  if (!order) throw new Error(`order ${orderId} not found`);
-  if (order.status === to) return false;
+export async function moveTo(
+  tx: OrderingTx,
+  order: Order,
+  to: OrderStatus,
+  causationId: string | null,
+  extra: { cancellationReason?: string | null; cancellationFailure?: string } = {},
+): Promise<Order> {
   assertTransition(order.status as OrderStatus, to);
-  const updated = await tx.order.update({ where: { id: orderId, version: order.version }, data: { status: to, version: { increment: 1 } } });
+  const updated = await tx.order.update({ where: { id: order.id, version: order.version }, data: { status: to, ...extra, version: { increment: 1 } } });
   await addToOutbox(
     tx,
     OrderStatusChanged,
     {
-      orderId,
+      orderId: order.id,
       customerId: updated.customerId,
       status: to,
       previousStatus: order.status as OrderStatus,
       version: updated.version,
       changedAt: updated.updatedAt.toISOString(),
     },
-    { correlationId: orderId, causationId },
+    { correlationId: order.id, causationId },
   );
-  return true;
+  return updated;
 }
 
 async function voidPayment(deps: OrderingDeps, orderId: string): Promise<void> {

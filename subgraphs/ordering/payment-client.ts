@@ -2,6 +2,7 @@ import CircuitBreaker from 'opossum';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
+import type { PAYMENT_METHODS } from '../payment/contracts';
 
 export interface PaymentClientConfig {
   /** Payment's internal base URL, e.g. http://127.0.0.1:4003 — never the router. */
@@ -21,9 +22,10 @@ export interface ApproveRequest {
   orderId: string;
   customerId: string;
   amount: number;
+  method: (typeof PAYMENT_METHODS)[number];
 }
 
-export type PaymentLookup = { paymentId: string; status: 'APPROVED' | 'VOIDED' } | null;
+export type PaymentLookup = { paymentId: string; status: 'APPROVED' | 'VOIDED' | 'CANCELLED' } | null;
 
 /** Payment answered, and said no: not a fault of payment's, so it does not count against the breaker. */
 class PaymentDeclined extends Error {

@@ -1,5 +1,6 @@
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Order, OrderingDb } from './db';
+import { cancelOrder } from './cancellation';
 import { placeOrder, type OrderingDeps } from './orders';
 
 const toGraphQL = (o: Order) => ({ ...o, item: o.productName, createdAt: o.createdAt.toISOString(), updatedAt: o.updatedAt.toISOString() });
@@ -17,6 +18,7 @@ export function orderingResolvers(deps: OrderingDeps) {
     },
     Mutation: {
       placeOrder: async (_: unknown, args: { input: unknown }) => toGraphQL(await placeOrder(deps, args.input)),
+      cancelOrder: async (_: unknown, args: { orderId: string; reason?: string | null }) => toGraphQL(await cancelOrder(deps, args)),
     },
     Order: {
       __resolveReference: async (ref: { id: string }) => {

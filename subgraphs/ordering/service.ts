@@ -3,7 +3,15 @@ import { startContext, type ContextSpec } from '../../platform/service';
 import { createOrderingClient, type OrderingDb, type OrderingTx } from './db';
 import { recoverOrders, type OrderingDeps } from './orders';
 import { PaymentClient } from './payment-client';
-import { confirmOnDeliveryAccepted, rememberProducts } from './policies';
+import {
+  completeCancellation,
+  confirmOnDeliveryAccepted,
+  failCancellation,
+  followDeliveryCompleted,
+  followDeliveryStarted,
+  followProductionStarted,
+  rememberProducts,
+} from './policies';
 import { orderingResolvers } from './resolvers';
 
 const config = z.object({
@@ -44,7 +52,15 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
     let recovering: Promise<unknown> | undefined;
     return {
       resolvers: orderingResolvers(deps),
-      policies: [rememberProducts, confirmOnDeliveryAccepted],
+      policies: [
+        rememberProducts,
+        confirmOnDeliveryAccepted,
+        followProductionStarted,
+        followDeliveryStarted,
+        followDeliveryCompleted,
+        completeCancellation,
+        failCancellation,
+      ],
       async start() {
         timer = setInterval(() => {
           recovering ??= recoverOrders(deps, c.RECOVERY_STALE_MS)

@@ -4,7 +4,11 @@ import { parseEvent } from '../../platform/events';
 import { baseUrlOf, describeRouterOnlyAccess, expectServesSchemaFile, getJson, postInternal } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
-import { PaymentApproved, PaymentVoided } from './contracts';
+import { OrderCancelled } from '../ordering/contracts';
+import type { EventData } from '../../platform/events';
+import { publishEvent } from '../../test/support/component';
+import { processedBy } from '../../test/support/saga';
+import { PaymentApproved, PaymentCancelled, PaymentVoided } from './contracts';
 import type { PaymentDb } from './db';
 
 let stack: Stack;
@@ -247,6 +251,103 @@ describe('federation', () => {
 
   test('_service { sdl } is subgraphs/payment/schema.graphql', async () => {
     await expectServesSchemaFile(url(), 'payment');
+  });
+});
+
+describe('the cancellation saga at payment (OrderCancelled → PaymentCancelled)', () => {
+  const cancelled = (orderId: string, customerId = 'c-1', amount = 25000): EventData<typeof OrderCancelled> => ({
+    orderId,
+    customerId,
+    storeId: 'book-market',
+    paymentId: null,
+    amount,
+    reason: 'changed my mind',
+    previousStatus: 'PAID',
+    version: 3,
+    requestedAt: new Date().toISOString(),
+  });
+  const publishCancelled = (d: EventData<typeof OrderCancelled>) => publishEvent(stack.nats.url, OrderCancelled, d, { correlationId: d.orderId });
+
+  test('an approved payment is refunded: CANCELLED with refundedAt, and PaymentCancelled caused by the order’s cancellation', async () => {
+    const orderId = newOrderId();
+    const { body } = await approve(orderId, 48000, 'c-33');
+    const env = await publishCancelled(cancelled(orderId, 'c-33', 48000));
+    await processedBy(db, 'payment--order-cancelled', env);
+
+    const p = await db.payment.findUniqueOrThrow({ where: { orderId } });
+    expect(p).toMatchObject({ id: body.paymentId, status: 'CANCELLED', amount: 48000, refundedAt: expect.any(Date) });
+    const events = await outboxFor(orderId);
+    expect(events.map((e) => e.subject)).toEqual([PaymentApproved.subject, PaymentCancelled.subject]);
+    const written = parseEvent(PaymentCancelled, JSON.stringify(events[1].payload));
+    expect(written).toMatchObject({ correlationId: orderId, causationId: env.id });
+    expect(written.data).toEqual({ paymentId: p.id, orderId, customerId: 'c-33', refundedAmount: 48000, refundedAt: p.refundedAt!.toISOString() });
+
+    // Visible on the order through federation.
+    const r = await subgraphGql(url(), `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payment { status method refundedAt } } } }`, {
+      r: [{ __typename: 'Order', id: orderId }],
+    });
+    expect(r.data._entities).toEqual([{ payment: { status: 'CANCELLED', method: 'CREDIT_CARD', refundedAt: p.refundedAt!.toISOString() } }]);
+    // A late retry of the approval cannot charge the cancelled order again.
+    expect(await approve(orderId, 48000, 'c-33')).toMatchObject({ status: 422, body: { code: 'PAYMENT_DECLINED' } });
+  });
+
+  test('the same cancellation delivered again (a new envelope) refunds nothing more', async () => {
+    const orderId = newOrderId();
+    await approve(orderId);
+    await processedBy(db, 'payment--order-cancelled', await publishCancelled(cancelled(orderId)));
+    const first = await db.payment.findUniqueOrThrow({ where: { orderId } });
+    await processedBy(db, 'payment--order-cancelled', await publishCancelled(cancelled(orderId)));
+    expect(await db.payment.findUniqueOrThrow({ where: { orderId } })).toEqual(first);
+    expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentApproved.subject, PaymentCancelled.subject]);
+  });
+
+  test('an order payment never charged (voided) stays VOIDED; the saga goes on with a refund of 0', async () => {
+    const orderId = newOrderId();
+    await voidOrder(orderId);
+    await processedBy(db, 'payment--order-cancelled', await publishCancelled(cancelled(orderId)));
+    expect((await db.payment.findUniqueOrThrow({ where: { orderId } })).status).toBe('VOIDED');
+    const events = await outboxFor(orderId);
+    expect(events.map((e) => e.subject)).toEqual([PaymentVoided.subject, PaymentCancelled.subject]);
+    expect(parseEvent(PaymentCancelled, JSON.stringify(events[1].payload)).data).toMatchObject({ refundedAmount: 0, customerId: 'c-1' });
+  });
+
+  test('an order payment has no record of leaves a CANCELLED tombstone (refusing any late approval) and the saga goes on', async () => {
+    const orderId = newOrderId();
+    await processedBy(db, 'payment--order-cancelled', await publishCancelled(cancelled(orderId, 'c-none')));
+    expect(await db.payment.findUniqueOrThrow({ where: { orderId } })).toMatchObject({ status: 'CANCELLED', amount: 0, customerId: 'c-none' });
+    expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentCancelled.subject]);
+    expect((await approve(orderId)).status).toBe(422);
+  });
+
+  test('a refund that keeps failing is retried, then dead-lettered; replayed once the fault is gone, it completes', async () => {
+    const orderId = newOrderId();
+    await approve(orderId);
+    // Make exactly this payment's update fail inside the handler's transaction.
+    await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION og_test_refuse_refund() RETURNS trigger AS $$
+      BEGIN IF NEW."orderId" = '${orderId}' AND NEW."status" = 'CANCELLED' THEN RAISE EXCEPTION 'refund refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER og_test_refuse_refund BEFORE UPDATE ON "Payment" FOR EACH ROW EXECUTE FUNCTION og_test_refuse_refund()`);
+    const consumer = stack.services.payment!.consumers.find((c) => c.durable === 'payment--order-cancelled')!;
+    const outcomes: string[] = [];
+    consumer.onOutcome = (o) => outcomes.push(o);
+    let env: Awaited<ReturnType<typeof publishCancelled>>;
+    try {
+      env = await publishCancelled(cancelled(orderId));
+      const dead = await waitFor(() => db.deadLetter.findFirst({ where: { eventId: env.id } }), 'the failing refund to be dead-lettered', 30_000);
+      // CONSUMER_MAX_DELIVER is 3 in tests: two retries, then the dead letter.
+      expect(outcomes).toEqual(['retry', 'retry', 'dead-lettered']);
+      expect(dead).toMatchObject({ consumer: 'payment--order-cancelled', deliveries: 3, error: expect.stringContaining('refund refused by test') });
+      expect((await db.payment.findUniqueOrThrow({ where: { orderId } })).status).toBe('APPROVED');
+      expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentApproved.subject]);
+    } finally {
+      consumer.onOutcome = undefined;
+      await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS og_test_refuse_refund ON "Payment"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS og_test_refuse_refund()`);
+    }
+    const dead = await db.deadLetter.findFirstOrThrow({ where: { eventId: env!.id } });
+    const replay = await postInternal(base, `/internal/dead-letters/${dead.id}/replay`, {});
+    expect(replay).toMatchObject({ status: 200, body: { outcome: 'processed' } });
+    expect((await db.payment.findUniqueOrThrow({ where: { orderId } })).status).toBe('CANCELLED');
+    expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentApproved.subject, PaymentCancelled.subject]);
   });
 });
 

@@ -21,8 +21,9 @@ describe('parseLatency (PAYMENT_LATENCY_MS)', () => {
 });
 
 describe('approveRequest (the internal endpoint body)', () => {
-  test('accepts an order, a customer and a whole amount', () => {
-    expect(approveRequest.parse({ orderId: 'o-1', customerId: 'c-1', amount: 25000 })).toEqual({ orderId: 'o-1', customerId: 'c-1', amount: 25000 });
+  test('accepts an order, a customer and a whole amount; the method defaults to credit card', () => {
+    expect(approveRequest.parse({ orderId: 'o-1', customerId: 'c-1', amount: 25000 })).toEqual({ orderId: 'o-1', customerId: 'c-1', amount: 25000, method: 'CREDIT_CARD' });
+    expect(approveRequest.parse({ orderId: 'o-1', customerId: 'c-1', amount: 1, method: 'KAKAO_PAY' }).method).toBe('KAKAO_PAY');
   });
 
   test.each([
@@ -32,6 +33,7 @@ describe('approveRequest (the internal endpoint body)', () => {
     ['fractional amount', { orderId: 'o-1', customerId: 'c-1', amount: 1.5 }],
     ['amount as a string', { orderId: 'o-1', customerId: 'c-1', amount: '1' }],
     ['orderId too long', { orderId: 'o'.repeat(65), customerId: 'c-1', amount: 1 }],
+    ['an unknown method', { orderId: 'o-1', customerId: 'c-1', amount: 1, method: 'CreditCard' }],
   ])('refuses %s', (_name, body) => {
     expect(approveRequest.safeParse(body).success).toBe(false);
   });

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { addToOutbox } from '../../platform/outbox';
-import { PaymentApproved, PaymentVoided } from './contracts';
+import { PAYMENT_METHODS, PaymentApproved, PaymentVoided } from './contracts';
 import type { Payment, PaymentDb } from './db';
 
 export const approveRequest = z.object({
   orderId: z.string().min(1).max(64),
   customerId: z.string().min(1).max(64),
   amount: z.number().int().nonnegative().max(1_000_000_000),
+  // Optional for callers that predate it.
+  method: z.enum(PAYMENT_METHODS).default('CREDIT_CARD'),
 });
 export type ApproveRequest = z.infer<typeof approveRequest>;
 
@@ -20,6 +22,7 @@ export type ApproveResult = { ok: true; payment: Payment } | { ok: false; code: 
  */
 export async function approve(db: PaymentDb, req: ApproveRequest): Promise<ApproveResult> {
   const decide = (p: Payment): ApproveResult =>
+    // VOIDED or CANCELLED: the order must never be charged (again).
     p.status === 'APPROVED' ? { ok: true, payment: p } : { ok: false, code: 'PAYMENT_DECLINED', message: `Order ${req.orderId} was cancelled at payment.` };
   const existing = await db.payment.findUnique({ where: { orderId: req.orderId } });
   if (existing) return decide(existing);

@@ -12,7 +12,7 @@ export const paymentContext = (db: PaymentDb): PaymentContext => ({
   }),
 });
 
-const toGraphQL = (p: Payment | null) => p && { ...p, createdAt: p.createdAt.toISOString() };
+const toGraphQL = (p: Payment | null) => p && { ...p, createdAt: p.createdAt.toISOString(), refundedAt: p.refundedAt?.toISOString() ?? null };
 
 export function paymentResolvers(db: PaymentDb) {
   return {

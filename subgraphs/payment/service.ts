@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createPaymentClient, type PaymentDb, type PaymentTx } from './db';
 import { approve, approveRequest, parseLatency, voidForOrder } from './payments';
+import { cancelOnOrderCancelled } from './policies';
 import { paymentContext, paymentResolvers, type PaymentContext } from './resolvers';
 
 const config = z.object({
@@ -20,6 +21,7 @@ export const paymentSpec: ContextSpec<PaymentDb, PaymentTx, z.infer<typeof confi
   build: ({ db, relay, log, config }) => ({
     resolvers: paymentResolvers(db),
     requestContext: () => paymentContext(db),
+    policies: [cancelOnOrderCancelled],
     internalRoutes(router) {
       router.post('/payments', async (req, res) => {
         const parsed = approveRequest.safeParse(req.body);

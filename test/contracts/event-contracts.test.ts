@@ -13,15 +13,33 @@ import * as catalogContracts from '../../subgraphs/catalog/contracts';
 import { catalogSeed } from '../../subgraphs/catalog/seed';
 import { catalogSpec } from '../../subgraphs/catalog/service';
 import * as deliveryContracts from '../../subgraphs/delivery/contracts';
-import { openDeliveryOnOrderPlaced } from '../../subgraphs/delivery/policies';
 import { deliverySpec } from '../../subgraphs/delivery/service';
 import { addPlacedOrder, followStatus } from '../../subgraphs/mypage/policies';
 import { mypageSpec } from '../../subgraphs/mypage/service';
 import * as orderingContracts from '../../subgraphs/ordering/contracts';
-import { confirmOnDeliveryAccepted, rememberProducts } from '../../subgraphs/ordering/policies';
+import { cancelOnPaymentCancelled, openDeliveryOnOrderPlaced, stopOnOrderCancelled } from '../../subgraphs/delivery/policies';
+import {
+  completeCancellation,
+  confirmOnDeliveryAccepted,
+  failCancellation,
+  followDeliveryCompleted,
+  followDeliveryStarted,
+  followProductionStarted,
+  rememberProducts,
+} from '../../subgraphs/ordering/policies';
+import { cancelOnOrderCancelled } from '../../subgraphs/payment/policies';
 import { orderingSpec } from '../../subgraphs/ordering/service';
 import * as paymentContracts from '../../subgraphs/payment/contracts';
 import { paymentSpec } from '../../subgraphs/payment/service';
+import * as inventoryContracts from '../../subgraphs/inventory/contracts';
+import { rememberProducts as inventoryRemembersProducts } from '../../subgraphs/inventory/policies';
+import { inventorySpec } from '../../subgraphs/inventory/service';
+import * as rentalContracts from '../../subgraphs/rental/contracts';
+import { confirmOnStockReserved, failOnStockReservationFailed, rememberProducts as rentalRemembersProducts } from '../../subgraphs/rental/policies';
+import { rentalSpec } from '../../subgraphs/rental/service';
+import { notificationSpec } from '../../subgraphs/notification/service';
+import { reservationCancelled, reservationConfirmed, reservationFailed, reservationRequested } from '../../subgraphs/mypage/reservation-views';
+import { countOnStockReceived, countOnStockReleased, countOnStockReserved, titleFromCatalog } from '../../subgraphs/mypage/stock-list';
 
 type AnyPolicy = Policy<RawSql, EventContract>;
 
@@ -31,9 +49,11 @@ const producers: Record<string, Record<string, unknown>> = {
   ordering: orderingContracts,
   payment: paymentContracts,
   delivery: deliveryContracts,
+  inventory: inventoryContracts,
+  rental: rentalContracts,
 };
 
-const specs = [catalogSpec, orderingSpec, paymentSpec, deliverySpec, mypageSpec] as unknown as ContextSpec<any, any, any, any>[];
+const specs = [catalogSpec, orderingSpec, paymentSpec, deliverySpec, mypageSpec, inventorySpec, rentalSpec, notificationSpec] as unknown as ContextSpec<any, any, any, any>[];
 
 /** The policies each context really registers, read from its service spec (built with inert dependencies). */
 const built: Array<{ context: string; parts: ContextParts<any, any> }> = specs.map((spec) => {
@@ -86,7 +106,7 @@ const samples = {
 };
 
 /** A transaction that records what a handler asks of it and answers with canned rows. */
-function recordingTx(answers: Record<string, (args: any) => unknown> = {}) {
+function recordingTx(answers: Record<string, (args: any, sql?: string) => unknown> = {}) {
   const calls: Array<{ op: string; args: unknown }> = [];
   const tx = new Proxy(
     {},
@@ -94,9 +114,11 @@ function recordingTx(answers: Record<string, (args: any) => unknown> = {}) {
       get(_t, model: string | symbol) {
         if (typeof model !== 'string' || model === 'then') return undefined;
         if (model === '$executeRaw' || model === '$queryRaw') {
-          return (_sql: TemplateStringsArray, ...values: unknown[]) => {
+          return (sql: TemplateStringsArray, ...values: unknown[]) => {
             calls.push({ op: model, args: values });
-            return Promise.resolve(model === '$executeRaw' ? 1 : []);
+            // A raw answer may depend on the statement: (values, the SQL with its parameters as $).
+            const answer = answers[model];
+            return Promise.resolve(answer ? answer(values, sql.join('$')) : model === '$executeRaw' ? 1 : []);
           };
         }
         return new Proxy(
@@ -134,7 +156,7 @@ interface Use {
   /** The export name in subgraphs/<producer>/contracts.ts. */
   contract: string;
   sample: () => Envelope;
-  answers?: Record<string, (args: any) => unknown>;
+  answers?: Record<string, (args: any, sql?: string) => unknown>;
   /** What the handler must have done with the event. */
   effect(calls: Array<{ op: string; args: any }>, env: Envelope<any>): void;
 }
@@ -238,6 +260,432 @@ const uses: Use[] = [
     },
   },
 ];
+
+// ---- seed 001: book reservations (inventory, rental, mypage's stock list and reservation views) ----
+
+const reservationId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const book = { productId: 'book-1984', storeId: 'city-library', name: '1984', price: 1000 };
+const stockLevel = { productId: book.productId, onHand: 5, reserved: 1, available: 4, version: 2 };
+const reservationSnapshot = { reservationId, customerId: 'c-1', productId: book.productId, title: book.name, requestedAt: '2026-11-21T10:00:00.000Z' };
+const requestEventId = '3f2b8c1d-9e4a-4b7c-8d6e-5a4b3c2d1e0f';
+const reservationSamples = {
+  bookAdded: () => createEnvelope(catalogContracts.ProductAdded, book, { correlationId: book.productId }),
+  stockReceived: () =>
+    createEnvelope(inventoryContracts.StockReceived, { ...stockLevel, reserved: 0, available: 5, version: 1, qty: 5, receivedAt: '2026-11-21T09:59:00.000Z' }, { correlationId: book.productId }),
+  stockReserved: () =>
+    createEnvelope(
+      inventoryContracts.StockReserved,
+      { ...stockLevel, reservationId, customerId: 'c-1', reservedAt: '2026-11-21T10:00:01.000Z' },
+      { correlationId: reservationId, causationId: requestEventId },
+    ),
+  stockReservationFailed: () =>
+    createEnvelope(
+      inventoryContracts.StockReservationFailed,
+      { ...stockLevel, reserved: 5, available: 0, reservationId, customerId: 'c-1', reason: 'OUT_OF_STOCK', failedAt: '2026-11-21T10:00:01.000Z' },
+      { correlationId: reservationId, causationId: requestEventId },
+    ),
+  stockReleased: () =>
+    createEnvelope(
+      inventoryContracts.StockReleased,
+      { ...stockLevel, reserved: 0, available: 5, version: 3, reservationId, customerId: 'c-1', releasedAt: '2026-11-21T10:05:00.000Z' },
+      { correlationId: reservationId },
+    ),
+  reservationRequested: () =>
+    createEnvelope(rentalContracts.ReservationRequested, { ...reservationSnapshot, status: 'REQUESTED', version: 1 }, { correlationId: reservationId }),
+  reservationConfirmed: () =>
+    createEnvelope(
+      rentalContracts.ReservationConfirmed,
+      { ...reservationSnapshot, status: 'RESERVED', version: 2, confirmedAt: '2026-11-21T10:00:02.000Z' },
+      { correlationId: reservationId },
+    ),
+  reservationFailed: () =>
+    createEnvelope(
+      rentalContracts.ReservationFailed,
+      { ...reservationSnapshot, status: 'FAILED', version: 2, reason: 'OUT_OF_STOCK', failedAt: '2026-11-21T10:00:02.000Z' },
+      { correlationId: reservationId },
+    ),
+  reservationCancelled: () =>
+    createEnvelope(
+      rentalContracts.ReservationCancelled,
+      { ...reservationSnapshot, status: 'CANCELLED', previousStatus: 'RESERVED', version: 3, cancelledAt: '2026-11-21T10:05:00.000Z' },
+      { correlationId: reservationId },
+    ),
+};
+
+/** A policy as the context registers it (inventory builds its stock policies with its INSTANCE_ID). */
+const registeredPolicy = (context: string, name: string) => {
+  const p = built.find((b) => b.context === context)!.parts.policies!.find((x) => x.name === name);
+  if (!p) throw new Error(`${context} registers no policy ${name}`);
+  return p as AnyPolicy;
+};
+
+/** The outbox row a handler wrote: [id, subject, stream, payload, correlationId]. */
+const outboxOf = (calls: Array<{ op: string; args: any }>, contract: EventContract) => {
+  const rows = calls.filter((c) => c.op === '$executeRaw' && c.args[1] === contract.subject);
+  expect(rows).toHaveLength(1);
+  return parseEvent(contract, rows[0].args[3]);
+};
+
+const stockRow = { productId: book.productId, onHand: 5, reserved: 1, version: 2, updatedAt: new Date('2026-11-21T10:00:01.000Z') };
+const reservationRow = (status: string) => ({
+  id: reservationId,
+  customerId: 'c-1',
+  productId: book.productId,
+  title: book.name,
+  status,
+  failureReason: status === 'FAILED' ? 'OUT_OF_STOCK' : null,
+  version: 2,
+  requestedAt: new Date(reservationSnapshot.requestedAt),
+  updatedAt: new Date('2026-11-21T10:00:02.000Z'),
+});
+/** mypage's stock line upsert: values are (productId, available, onHand, version). */
+const stockLineWrite = (calls: Array<{ op: string; args: any }>, env: Envelope<any>) =>
+  expect(calls).toEqual([{ op: '$executeRaw', args: [env.data.productId, env.data.available, env.data.onHand, env.data.version] }]);
+/** mypage's reservation view upsert: every field of the snapshot, the version guarding the update. */
+const reservationViewWrite = (calls: Array<{ op: string; args: any }>, env: Envelope<any>) =>
+  expect(calls).toEqual([
+    {
+      op: '$executeRaw',
+      args: [reservationId, 'c-1', 'book-1984', '1984', env.data.status, env.data.reason ?? null, env.data.version, new Date(reservationSnapshot.requestedAt)],
+    },
+  ]);
+
+uses.push(
+  {
+    consumer: 'inventory',
+    policy: inventoryRemembersProducts as unknown as AnyPolicy,
+    producer: 'catalog',
+    contract: 'ProductAdded',
+    sample: reservationSamples.bookAdded,
+    effect(calls) {
+      expect(calls).toEqual([
+        { op: 'catalogProduct.upsert', args: { where: { id: 'book-1984' }, create: { id: 'book-1984', storeId: 'city-library', name: '1984' }, update: { storeId: 'city-library', name: '1984' } } },
+      ]);
+    },
+  },
+  {
+    consumer: 'inventory',
+    policy: registeredPolicy('inventory', 'reservation-requested'),
+    producer: 'rental',
+    contract: 'ReservationRequested',
+    sample: reservationSamples.reservationRequested,
+    // The hold is claimed and the conditional UPDATE takes a copy.
+    answers: { $queryRaw: () => [stockRow] },
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['$executeRaw', '$queryRaw', 'stockHold.update', 'stockMovement.create', '$executeRaw']);
+      expect(calls[0].args.slice(0, 3)).toEqual([reservationId, 'book-1984', 'c-1']);
+      expect(calls[1].args).toEqual(['book-1984']);
+      expect(calls[3].args.data).toMatchObject({ kind: 'RESERVED', qty: 1, reservationId, causationId: env.id, version: 2 });
+      expect(outboxOf(calls, inventoryContracts.StockReserved)).toMatchObject({
+        correlationId: reservationId,
+        causationId: env.id,
+        data: { reservationId, customerId: 'c-1', productId: 'book-1984', onHand: 5, reserved: 1, available: 4, version: 2 },
+      });
+    },
+  },
+  {
+    consumer: 'inventory',
+    policy: registeredPolicy('inventory', 'reservation-cancelled'),
+    producer: 'rental',
+    contract: 'ReservationCancelled',
+    sample: reservationSamples.reservationCancelled,
+    // The reservation's hold exists and holds a copy: it is released.
+    answers: {
+      $executeRaw: (_values, sql) => (/INSERT INTO "StockHold"/.test(sql ?? '') ? 0 : 1),
+      $queryRaw: (_values, sql) => (/FROM "StockHold"/.test(sql ?? '') ? [{ productId: 'book-1984', status: 'RESERVED' }] : [{ ...stockRow, reserved: 0, version: 3 }]),
+    },
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['$executeRaw', '$queryRaw', '$queryRaw', 'stockHold.update', 'stockMovement.create', '$executeRaw']);
+      expect(calls[3].args).toEqual({ where: { reservationId }, data: { status: 'RELEASED' } });
+      expect(outboxOf(calls, inventoryContracts.StockReleased)).toMatchObject({
+        causationId: env.id,
+        data: { reservationId, customerId: 'c-1', productId: 'book-1984', onHand: 5, reserved: 0, available: 5, version: 3 },
+      });
+    },
+  },
+  {
+    consumer: 'rental',
+    policy: rentalRemembersProducts as unknown as AnyPolicy,
+    producer: 'catalog',
+    contract: 'ProductAdded',
+    sample: reservationSamples.bookAdded,
+    effect(calls) {
+      expect(calls).toEqual([
+        { op: 'catalogProduct.upsert', args: { where: { id: 'book-1984' }, create: { id: 'book-1984', storeId: 'city-library', name: '1984' }, update: { storeId: 'city-library', name: '1984' } } },
+      ]);
+    },
+  },
+  {
+    consumer: 'rental',
+    policy: confirmOnStockReserved as unknown as AnyPolicy,
+    producer: 'inventory',
+    contract: 'StockReserved',
+    sample: reservationSamples.stockReserved,
+    answers: { 'reservation.updateMany': () => ({ count: 1 }), 'reservation.findUniqueOrThrow': () => reservationRow('RESERVED') },
+    effect(calls, env) {
+      expect(calls[0]).toEqual({
+        op: 'reservation.updateMany',
+        args: { where: { id: reservationId, status: 'REQUESTED' }, data: { status: 'RESERVED', failureReason: null, version: { increment: 1 } } },
+      });
+      expect(outboxOf(calls, rentalContracts.ReservationConfirmed)).toMatchObject({ causationId: env.id, data: { reservationId, customerId: 'c-1', status: 'RESERVED', version: 2 } });
+    },
+  },
+  {
+    consumer: 'rental',
+    policy: failOnStockReservationFailed as unknown as AnyPolicy,
+    producer: 'inventory',
+    contract: 'StockReservationFailed',
+    sample: reservationSamples.stockReservationFailed,
+    answers: { 'reservation.updateMany': () => ({ count: 1 }), 'reservation.findUniqueOrThrow': () => reservationRow('FAILED') },
+    effect(calls, env) {
+      expect(calls[0].args.data).toEqual({ status: 'FAILED', failureReason: 'OUT_OF_STOCK', version: { increment: 1 } });
+      expect(outboxOf(calls, rentalContracts.ReservationFailed)).toMatchObject({ causationId: env.id, data: { reservationId, status: 'FAILED', reason: 'OUT_OF_STOCK' } });
+    },
+  },
+  {
+    consumer: 'mypage',
+    policy: titleFromCatalog as unknown as AnyPolicy,
+    producer: 'catalog',
+    contract: 'ProductAdded',
+    sample: reservationSamples.bookAdded,
+    effect(calls) {
+      expect(calls).toEqual([
+        {
+          op: 'stockItem.upsert',
+          args: { where: { productId: 'book-1984' }, create: { productId: 'book-1984', title: '1984', storeId: 'city-library' }, update: { title: '1984', storeId: 'city-library' } },
+        },
+      ]);
+    },
+  },
+  { consumer: 'mypage', policy: countOnStockReceived as unknown as AnyPolicy, producer: 'inventory', contract: 'StockReceived', sample: reservationSamples.stockReceived, effect: stockLineWrite },
+  { consumer: 'mypage', policy: countOnStockReserved as unknown as AnyPolicy, producer: 'inventory', contract: 'StockReserved', sample: reservationSamples.stockReserved, effect: stockLineWrite },
+  { consumer: 'mypage', policy: countOnStockReleased as unknown as AnyPolicy, producer: 'inventory', contract: 'StockReleased', sample: reservationSamples.stockReleased, effect: stockLineWrite },
+  ...(
+    [
+      [reservationRequested, 'ReservationRequested', reservationSamples.reservationRequested],
+      [reservationConfirmed, 'ReservationConfirmed', reservationSamples.reservationConfirmed],
+      [reservationFailed, 'ReservationFailed', reservationSamples.reservationFailed],
+      [reservationCancelled, 'ReservationCancelled', reservationSamples.reservationCancelled],
+    ] as const
+  ).map(([p, contract, sample]) => ({ consumer: 'mypage', policy: p as unknown as AnyPolicy, producer: 'rental', contract, sample, effect: reservationViewWrite })),
+);
+
+// Notification's policies are built for its configured channels (here the default, log): taken from its built parts.
+const notificationPolicy = (name: string) => built.find((b) => b.context === 'notification')!.parts.policies!.find((p) => p.name === name) as AnyPolicy;
+const messageFor = (env: Envelope<any>, status: string, orderVersion: number) => ({
+  op: 'message.upsert',
+  args: {
+    where: { orderId_orderVersion_channel: { orderId, orderVersion, channel: 'LOG' } },
+    create: expect.objectContaining({ orderId, customerId: 'c-1', status, orderVersion, channel: 'LOG', deliveryStatus: 'PENDING', eventId: env.id }),
+    update: {},
+  },
+});
+uses.push(
+  {
+    consumer: 'notification',
+    policy: notificationPolicy('order-placed'),
+    producer: 'ordering',
+    contract: 'OrderPlaced',
+    sample: samples.orderPlaced,
+    effect(calls, env) {
+      expect(calls).toEqual([messageFor(env, 'PAID', 2)]);
+      expect(calls[0].args.create.text).toBe(`${orderId} c-1 Paid. Your order is placed.`);
+    },
+  },
+  {
+    consumer: 'notification',
+    policy: notificationPolicy('order-status-changed'),
+    producer: 'ordering',
+    contract: 'OrderStatusChanged',
+    sample: samples.orderStatusChanged,
+    effect(calls, env) {
+      expect(calls).toEqual([messageFor(env, 'CONFIRMED', 3)]);
+      expect(calls[0].args.create.text).toBe(`${orderId} c-1 Confirmed. The store accepted your order.`);
+    },
+  },
+);
+
+// ---- seeds 002/004: the order saga (delivery lifecycle and cancellation) ----
+
+const sagaTimes = { acceptedAt: '2026-11-21T09:35:12.345Z', productionStartedAt: '2026-11-21T09:40:00.000Z', shippedAt: '2026-11-21T10:05:00.000Z', deliveredAt: '2026-11-21T10:30:00.000Z' };
+const sagaDelivery = { deliveryId: '5e0c7a4b-2f55-4b8e-a7a6-1e4d2c3b4a50', orderId, storeId: 'mario-pizzeria', customerId: 'c-1' };
+const sagaPaymentId = '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+const sagaSamples = {
+  productionStarted: () =>
+    createEnvelope(deliveryContracts.ProductionStarted, { ...sagaDelivery, acceptedAt: sagaTimes.acceptedAt, productionStartedAt: sagaTimes.productionStartedAt }, { correlationId: orderId }),
+  deliveryStarted: () =>
+    createEnvelope(
+      deliveryContracts.DeliveryStarted,
+      { ...sagaDelivery, acceptedAt: sagaTimes.acceptedAt, productionStartedAt: sagaTimes.productionStartedAt, deliveryAddress: 'ThewellI007Ho', shippedAt: sagaTimes.shippedAt },
+      { correlationId: orderId },
+    ),
+  deliveryCompleted: () =>
+    createEnvelope(
+      deliveryContracts.DeliveryCompleted,
+      { ...sagaDelivery, acceptedAt: sagaTimes.acceptedAt, productionStartedAt: null, shippedAt: sagaTimes.shippedAt, deliveredAt: sagaTimes.deliveredAt },
+      { correlationId: orderId },
+    ),
+  orderCancelled: () =>
+    createEnvelope(
+      orderingContracts.OrderCancelled,
+      { orderId, customerId: 'c-1', storeId: 'mario-pizzeria', paymentId: sagaPaymentId, amount: 10000, reason: 'changed my mind', previousStatus: 'CONFIRMED', version: 4, requestedAt: '2026-11-21T09:36:00.000Z' },
+      { correlationId: orderId },
+    ),
+  paymentCancelled: () =>
+    createEnvelope(
+      paymentContracts.PaymentCancelled,
+      { paymentId: sagaPaymentId, orderId, customerId: 'c-1', refundedAmount: 10000, refundedAt: '2026-11-21T09:36:01.000Z' },
+      { correlationId: orderId, causationId: 'f3e2d1c0-b9a8-4765-8432-10fedcba9876' },
+    ),
+  deliveryCancelled: () =>
+    createEnvelope(
+      deliveryContracts.DeliveryCancelled,
+      { deliveryId: sagaDelivery.deliveryId, orderId, customerId: 'c-1', previousStatus: 'ACCEPTED', cancelledAt: '2026-11-21T09:36:02.000Z' },
+      { correlationId: orderId },
+    ),
+  deliveryCancellationRefused: () =>
+    createEnvelope(
+      deliveryContracts.DeliveryCancellationRefused,
+      { deliveryId: sagaDelivery.deliveryId, orderId, customerId: 'c-1', status: 'SHIPPED', reason: 'DELIVERY_ALREADY_STARTED', refusedAt: '2026-11-21T09:36:02.000Z' },
+      { correlationId: orderId },
+    ),
+};
+
+/** Ordering's answers for an order in `status` at `version`: each update moves it one version on. */
+const orderingAnswers = (status: string, version: number) => {
+  let v = version;
+  return {
+    'order.findUnique': () => ({ ...orderRow, status, version }),
+    'order.update': ({ data }: any) => ({ ...orderRow, status: data.status, version: ++v, updatedAt: new Date('2026-11-21T10:31:00.000Z') }),
+  };
+};
+/** The OrderStatusChanged rows a handler wrote to ordering's outbox, as [previous, status, version]. */
+const statusChangesIn = (calls: Array<{ op: string; args: any }>) =>
+  calls
+    .filter((c) => c.op === '$executeRaw' && c.args[1] === orderingContracts.OrderStatusChanged.subject)
+    .map((c) => parseEvent(orderingContracts.OrderStatusChanged, c.args[3]).data)
+    .map((d) => [d.previousStatus, d.status, d.version]);
+
+uses.push(
+  {
+    consumer: 'ordering',
+    policy: followProductionStarted as unknown as AnyPolicy,
+    producer: 'delivery',
+    contract: 'ProductionStarted',
+    sample: sagaSamples.productionStarted,
+    answers: orderingAnswers('CONFIRMED', 3),
+    effect(calls) {
+      expect(calls.map((c) => c.op)).toEqual(['order.findUnique', 'order.update', '$executeRaw']);
+      expect(statusChangesIn(calls)).toEqual([['CONFIRMED', 'IN_PRODUCTION', 4]]);
+    },
+  },
+  {
+    consumer: 'ordering',
+    policy: followDeliveryStarted as unknown as AnyPolicy,
+    producer: 'delivery',
+    contract: 'DeliveryStarted',
+    sample: sagaSamples.deliveryStarted,
+    // Production was reported by this event but not applied yet: both steps, in order.
+    answers: orderingAnswers('CONFIRMED', 3),
+    effect(calls) {
+      expect(statusChangesIn(calls)).toEqual([
+        ['CONFIRMED', 'IN_PRODUCTION', 4],
+        ['IN_PRODUCTION', 'SHIPPED', 5],
+      ]);
+    },
+  },
+  {
+    consumer: 'ordering',
+    policy: followDeliveryCompleted as unknown as AnyPolicy,
+    producer: 'delivery',
+    contract: 'DeliveryCompleted',
+    sample: sagaSamples.deliveryCompleted,
+    answers: orderingAnswers('SHIPPED', 5),
+    effect(calls) {
+      expect(statusChangesIn(calls)).toEqual([['SHIPPED', 'DELIVERED', 6]]);
+    },
+  },
+  {
+    consumer: 'ordering',
+    policy: completeCancellation as unknown as AnyPolicy,
+    producer: 'delivery',
+    contract: 'DeliveryCancelled',
+    sample: sagaSamples.deliveryCancelled,
+    answers: orderingAnswers('CANCELLING', 4),
+    effect(calls, env) {
+      expect(calls[0].args).toEqual({ where: { id: env.data.orderId } });
+      expect(statusChangesIn(calls)).toEqual([['CANCELLING', 'CANCELLED', 5]]);
+    },
+  },
+  {
+    consumer: 'ordering',
+    policy: failCancellation as unknown as AnyPolicy,
+    producer: 'delivery',
+    contract: 'DeliveryCancellationRefused',
+    sample: sagaSamples.deliveryCancellationRefused,
+    answers: orderingAnswers('CANCELLING', 4),
+    effect(calls) {
+      expect(calls[1].args.data).toMatchObject({ status: 'CANCELLATION_FAILED', cancellationFailure: 'DELIVERY_ALREADY_STARTED' });
+      expect(statusChangesIn(calls)).toEqual([['CANCELLING', 'CANCELLATION_FAILED', 5]]);
+    },
+  },
+  {
+    consumer: 'payment',
+    policy: cancelOnOrderCancelled as unknown as AnyPolicy,
+    producer: 'ordering',
+    contract: 'OrderCancelled',
+    sample: sagaSamples.orderCancelled,
+    answers: {
+      'payment.findUnique': () => ({ id: sagaPaymentId, orderId, customerId: 'c-1', amount: 10000, status: 'APPROVED' }),
+      'payment.updateMany': () => ({ count: 1 }),
+      'payment.findUniqueOrThrow': () => ({ id: sagaPaymentId, orderId, customerId: 'c-1', amount: 10000, status: 'CANCELLED' }),
+    },
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['payment.findUnique', 'payment.updateMany', 'payment.findUniqueOrThrow', '$executeRaw']);
+      expect(calls[1].args).toMatchObject({ where: { id: sagaPaymentId, status: 'APPROVED' }, data: { status: 'CANCELLED' } });
+      const [, subject, , payload] = calls[3].args as [string, string, string, string];
+      expect(subject).toBe(paymentContracts.PaymentCancelled.subject);
+      expect(parseEvent(paymentContracts.PaymentCancelled, payload)).toMatchObject({
+        causationId: env.id,
+        correlationId: orderId,
+        data: { paymentId: sagaPaymentId, orderId, customerId: 'c-1', refundedAmount: 10000 },
+      });
+    },
+  },
+  {
+    consumer: 'delivery',
+    policy: stopOnOrderCancelled as unknown as AnyPolicy,
+    producer: 'ordering',
+    contract: 'OrderCancelled',
+    sample: sagaSamples.orderCancelled,
+    effect(calls) {
+      expect(calls.map((c) => c.op)).toEqual(['delivery.upsert', 'delivery.updateMany']);
+      expect(calls[0].args).toMatchObject({ where: { orderId }, create: { orderId, customerId: 'c-1', status: 'WAITING' }, update: {} });
+      expect(calls[1].args).toMatchObject({ where: { orderId, cancelRequestedAt: null } });
+    },
+  },
+  {
+    consumer: 'delivery',
+    policy: cancelOnPaymentCancelled as unknown as AnyPolicy,
+    producer: 'payment',
+    contract: 'PaymentCancelled',
+    sample: sagaSamples.paymentCancelled,
+    answers: {
+      'delivery.findUnique': () => ({ id: sagaDelivery.deliveryId, orderId, customerId: 'c-1', status: 'ACCEPTED', cancelRequestedAt: null }),
+      'delivery.updateMany': () => ({ count: 1 }),
+    },
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['delivery.findUnique', 'delivery.updateMany', '$executeRaw']);
+      expect(calls[1].args).toMatchObject({ where: { id: sagaDelivery.deliveryId, status: 'ACCEPTED' }, data: { status: 'CANCELLED' } });
+      const [, subject, , payload] = calls[2].args as [string, string, string, string];
+      expect(subject).toBe(deliveryContracts.DeliveryCancelled.subject);
+      expect(parseEvent(deliveryContracts.DeliveryCancelled, payload)).toMatchObject({
+        causationId: env.id,
+        data: { deliveryId: sagaDelivery.deliveryId, orderId, customerId: 'c-1', previousStatus: 'ACCEPTED' },
+      });
+    },
+  },
+);
 
 test('the table covers exactly the policies the contexts register', () => {
   const registered = built.flatMap(({ context, parts }) => (parts.policies ?? []).map((p) => ({ context, p })));

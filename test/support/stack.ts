@@ -25,8 +25,11 @@ export interface Stack {
   envFor(name: ContextName): NodeJS.ProcessEnv;
   start(name: ContextName): Promise<RunningContext<any>>;
   stop(name: ContextName): Promise<void>;
-  /** Runs a context as a real child process (for stop/restart experiments). */
-  spawn(name: ContextName): Promise<SpawnedService>;
+  /**
+   * Runs a context as a real child process (for stop/restart experiments). `port` and
+   * `env` override its defaults, e.g. to run a second replica of it next to the first.
+   */
+  spawn(name: ContextName, opts?: { port?: number; env?: NodeJS.ProcessEnv }): Promise<SpawnedService>;
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -79,14 +82,15 @@ export async function startStack(opts: { contexts?: ContextName[]; router?: bool
       await services[name]?.stop();
       delete services[name];
     },
-    async spawn(name) {
+    async spawn(name, spawnOpts = {}) {
+      const port = spawnOpts.port ?? ports[name];
       const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs', name, 'main.ts')], {
-        env: envFor(name),
+        env: { ...envFor(name), ...spawnOpts.env, PORT: String(port) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       await waitFor(
-        () => fetch(`http://127.0.0.1:${ports[name]}/health/ready`).then((r) => r.ok),
+        () => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok),
         `${name} process to become ready`,
         30_000,
         200,

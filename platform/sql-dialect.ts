@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { RawSql } from './database';
+
+/** The database engines a context can run on. PGlite speaks PostgreSQL; a libsql server speaks SQLite. */
+export type SqlEngine = 'postgres' | 'sqlite';
+
+export interface DueOutboxRow {
+  id: string;
+  subject: string;
+  stream: string;
+  payload: unknown;
+  attempts: number;
+}
+
+export interface DeadLetterInsert {
+  consumer: string;
+  subject: string;
+  eventId: string | null;
+  payload: string;
+  error: string;
+  deliveries: number;
+  streamSeq: number;
+}
+
+/**
+ * The platform's own statements on its tables (OutboxEvent, ProcessedEvent, DeadLetter),
+ * in one engine's SQL. Tagged templates, so every value stays a bound parameter.
+ */
+export interface PlatformSql {
+  engine: SqlEngine;
+  insertOutbox(tx: RawSql, row: { id: string; subject: string; stream: string; payload: string; correlationId: string }): Promise<void>;
+  dueOutbox(db: RawSql, limit: number): Promise<DueOutboxRow[]>;
+  markOutboxSent(db: RawSql, id: string, streamSeq: number): Promise<void>;
+  markOutboxRetry(db: RawSql, id: string, attempts: number, error: string, delayMs: number): Promise<void>;
+  /** Records "consumer processed event"; false when it already had. */
+  markProcessed(tx: RawSql, consumer: string, eventId: string): Promise<boolean>;
+  insertDeadLetter(db: RawSql, row: DeadLetterInsert): Promise<void>;
+  markReplayed(db: RawSql, id: string): Promise<void>;
+}
+
+const postgres: PlatformSql = {
+  engine: 'postgres',
+  async insertOutbox(tx, r) {
+    await tx.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+    VALUES (${r.id}, ${r.subject}, ${r.stream}, ${r.payload}::jsonb, ${r.correlationId})`;
+  },
+  dueOutbox: async (db, limit) =>
+    db.$queryRaw<DueOutboxRow[]>`
+        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
+        WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
+        ORDER BY "seq" LIMIT ${limit}`,
+  async markOutboxSent(db, id, streamSeq) {
+    await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = now(), "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;
+  },
+  async markOutboxRetry(db, id, attempts, error, delayMs) {
+    await db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${error},
+            "nextAttemptAt" = now() + make_interval(secs => ${delayMs / 1000}) WHERE "id" = ${id}`;
+  },
+  markProcessed: async (tx, consumer, eventId) =>
+    (await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId") VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`) > 0,
+  async insertDeadLetter(db, r) {
+    await db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq")
+        VALUES (gen_random_uuid()::text, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq})`;
+  },
+  async markReplayed(db, id) {
+    await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = now() WHERE "id" = ${id}`;
+  },
+};
+
+/**
+ * SQLite has no jsonb, now(), intervals, gen_random_uuid() or sequences on a non-key column.
+ * Timestamps are written as bound JS Dates, which Prisma's SQLite adapter stores as
+ * ISO-8601 text (`2026-11-21T09:30:00.000+00:00`), the same text the generated client
+ * writes: comparisons like "nextAttemptAt <= now" are then plain text comparisons of one
+ * format. (A column's SQL default, CURRENT_TIMESTAMP, has another format; the platform
+ * never relies on it.) Json is TEXT. "seq" is numbered here: SQLite runs one writer at a
+ * time, so MAX + 1 inside the writing transaction is commit order.
+ */
+const sqlite: PlatformSql = {
+  engine: 'sqlite',
+  async insertOutbox(tx, r) {
+    const now = new Date();
+    await tx.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId", "seq", "createdAt", "nextAttemptAt")
+    VALUES (${r.id}, ${r.subject}, ${r.stream}, ${r.payload}, ${r.correlationId},
+      (SELECT COALESCE(MAX("seq"), 0) + 1 FROM "OutboxEvent"), ${now}, ${now})`;
+  },
+  dueOutbox: async (db, limit) =>
+    db.$queryRaw<DueOutboxRow[]>`
+        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
+        WHERE "sentAt" IS NULL AND "nextAttemptAt" <= ${new Date()}
+        ORDER BY "seq" LIMIT ${limit}`,
+  async markOutboxSent(db, id, streamSeq) {
+    await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}, "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;
+  },
+  async markOutboxRetry(db, id, attempts, error, delayMs) {
+    await db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${error},
+            "nextAttemptAt" = ${new Date(Date.now() + delayMs)} WHERE "id" = ${id}`;
+  },
+  markProcessed: async (tx, consumer, eventId) =>
+    (await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") VALUES (${consumer}, ${eventId}, ${new Date()}) ON CONFLICT DO NOTHING`) > 0,
+  async insertDeadLetter(db, r) {
+    await db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq", "createdAt")
+        VALUES (${randomUUID()}, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq}, ${new Date()})`;
+  },
+  async markReplayed(db, id) {
+    await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = ${new Date()} WHERE "id" = ${id}`;
+  },
+};
+
+export const PLATFORM_SQL: Record<SqlEngine, PlatformSql> = { postgres, sqlite };
+
+/**
+ * The platform SQL for a generated Prisma client or one of its transaction clients: they
+ * carry the provider their schema was generated for. Anything else is taken for PostgreSQL.
+ */
+export function platformSqlFor(db: RawSql): PlatformSql {
+  const provider = (db as { _activeProvider?: unknown })._activeProvider;
+  return provider === 'sqlite' ? sqlite : postgres;
+}

@@ -1,0 +1,644 @@
+// The circuit-breaker experiment of seeds 000/001/004, in one command:
+//   npm run experiment:breaker -- --users 100 --duration 60 --latency 400-620 --timeout 610
+// It starts its own isolated ordergraph (own nats-server, own throwaway databases, free
+// ports; nothing of `npm start` is touched), makes payment slow, lets N users place orders
+// through the router for T seconds with autocannon, and reports availability, throughput,
+// latency and how often ordering's breaker opened, half-opened and closed.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { engineOfMigrations } from '../platform/database';
+import { CONTEXT_NAMES } from '../subgraphs/registry';
+
+// autocannon ships no type declarations (and @types/autocannon is not installed): the part used here.
+interface AutocannonClient {
+  setHeadersAndBody(headers: Record<string, string>, body: string): void;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: AutocannonClient, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  stop(): void;
+}
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  connectionRate?: number;
+  setupClient(client: AutocannonClient): void;
+  requests: Array<{ method: string; path: string; onResponse(status: number, body: string): void }>;
+}
+const autocannon = require('autocannon') as (opts: AutocannonOptions, done: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+
+const ROOT = resolve(__dirname, '..');
+const USAGE = `usage: npm run experiment:breaker -- [options]
+
+  --users N          concurrent users (connections)                 default 100
+  --duration S       seconds of load                                default 60
+  --latency A-B      payment's artificial latency per call, ms      default 400-620
+  --timeout MS       ordering's payment call timeout (ms)           default 610
+  --error-percent P  failure % in the 10 s window that opens it     default 50
+  --volume N         calls in the window before it may open         default 5
+  --reset MS         open → half-open after this long              default 5000
+  --rate R           at most R orders per second per user            default none: each user orders again as soon as answered
+  --products LIST    products to order, rotating (bakery)           default cake
+  --database-url U   PostgreSQL server for throwaway databases      default: embedded PGlite (or $DATABASE_URL)
+  --log-dir DIR      also write every service's output to DIR/<service>.log
+  --verbose          echo every service's log lines
+  --help`;
+
+interface Options {
+  users: number;
+  duration: number;
+  latency: string;
+  timeout: number;
+  errorPercent: number;
+  volume: number;
+  reset: number;
+  /** Orders per second per user at most; undefined: closed loop, as fast as answers come. */
+  rate?: number;
+  products: string[];
+  databaseUrl?: string;
+  logDir?: string;
+  verbose: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '60' },
+      latency: { type: 'string', default: '400-620' },
+      timeout: { type: 'string', default: '610' },
+      'error-percent': { type: 'string', default: '50' },
+      volume: { type: 'string', default: '5' },
+      reset: { type: 'string', default: '5000' },
+      rate: { type: 'string' },
+      products: { type: 'string', default: 'cake' },
+      'database-url': { type: 'string' },
+      'log-dir': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const problems: string[] = [];
+  const int = (name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`--${name} must be a whole number in ${min}..${max}, got "${raw}"`);
+    return n;
+  };
+  const opts: Options = {
+    users: int('users', values.users, 1, 10_000),
+    duration: int('duration', values.duration, 1, 3600),
+    latency: values.latency.trim(),
+    timeout: int('timeout', values.timeout, 1),
+    errorPercent: int('error-percent', values['error-percent'], 1, 100),
+    volume: int('volume', values.volume, 1),
+    reset: int('reset', values.reset, 1),
+    rate: values.rate === undefined ? undefined : int('rate', values.rate, 1),
+    products: values.products.split(',').map((p) => p.trim()).filter(Boolean),
+    databaseUrl: values['database-url'] ?? process.env.DATABASE_URL,
+    logDir: values['log-dir'] ? resolve(values['log-dir']) : undefined,
+    verbose: values.verbose,
+  };
+  const lat = /^(\d+)(?:-(\d+))?$/.exec(opts.latency);
+  if (!lat || (lat[2] !== undefined && Number(lat[2]) < Number(lat[1]))) problems.push(`--latency must look like "0" or "400-620", got "${opts.latency}"`);
+  if (opts.products.length === 0) problems.push('--products must name at least one product');
+  if (problems.length) {
+    console.error(`${problems.map((p) => `✖ ${p}`).join('\n')}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------- processes
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  /** The last lines it printed, shown when it fails. */
+  tail: string[];
+}
+
+const children: Child[] = [];
+let tempDir: string | undefined;
+const throwawayDbs: string[] = [];
+let adminUrl: string | undefined;
+let stopping: Promise<void> | undefined;
+
+const say = (msg: string) => console.log(`▸ ${msg}`);
+const secondsSince = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+let logDir: string | undefined;
+
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void, verbose = false): Child {
+  const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: Child = { name, proc, tail: [] };
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `${name}.log`));
+    proc.stdout!.pipe(file);
+    proc.stderr!.pipe(file);
+  }
+  for (const stream of [proc.stdout!, proc.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      child.tail.push(line);
+      if (child.tail.length > 40) child.tail.shift();
+      onLine?.(line);
+      if (verbose) console.log(`  ${name.padEnd(12)}│ ${line}`);
+    });
+  }
+  children.push(child);
+  return child;
+}
+
+function failed(child: Child, why: string): Error {
+  return new Error(`${child.name} ${why}. Its last lines:\n${child.tail.map((l) => `    ${l}`).join('\n') || '    (nothing)'}`);
+}
+
+/** Polls `probe` until true; fails early when the child died. */
+async function until(child: Child, what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw failed(child, `exited during start-up (${child.proc.signalCode ?? `code ${child.proc.exitCode}`})`);
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw failed(child, `was not ${what} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
+const tcpOpen = (port: number) =>
+  new Promise<boolean>((ok) => {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), ok(true)));
+    s.once('error', () => ok(false));
+  });
+
+async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 12_000): Promise<void> {
+  const { proc } = child;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill(signal);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+  if (proc.exitCode === null && proc.signalCode === null) {
+    proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Router first, then the contexts together, NATS last; then the throwaway data. Safe to call twice. */
+function stopEverything(): Promise<void> {
+  return (stopping ??= (async () => {
+    const nats = children.find((c) => c.name === 'nats-server');
+    const router = children.find((c) => c.name === 'router');
+    if (router) await stopChild(router);
+    await Promise.all(children.filter((c) => c !== nats && c !== router).map((c) => stopChild(c)));
+    if (nats) await stopChild(nats, 'SIGTERM', 5000);
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    if (adminUrl && throwawayDbs.length) {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      try {
+        await admin.connect();
+        for (const db of throwawayDbs) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+      } catch (e) {
+        console.error(`could not drop the throwaway databases ${throwawayDbs.join(', ')}: ${(e as Error).message}`);
+      } finally {
+        await admin.end().catch(() => undefined);
+      }
+    }
+  })());
+}
+
+// Last resort when the script dies without stopping: no orphans, no temp folder left behind.
+process.on('exit', () => {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------- the stack
+
+interface BreakerEvent {
+  at: number;
+  state: 'open' | 'half-open' | 'closed';
+}
+
+interface RunningStack {
+  routerUrl: string;
+  breaker: BreakerEvent[];
+  contexts: string[];
+  database: string;
+}
+
+/**
+ * How late ordering's breaker lines came (on a saturated machine its asynchronous log
+ * writes lag by seconds), and a marker that, once seen, proves every earlier line arrived.
+ */
+const orderingLog = { maxLagMs: 0, marker: '', markerSeen: false };
+
+const BREAKER_LOGS: Record<string, BreakerEvent['state']> = {
+  'circuit opened: payment calls fail fast': 'open',
+  'circuit half-open: trying payment again': 'half-open',
+  'circuit closed: payment is back': 'closed',
+};
+
+async function startIsolatedStack(o: Options): Promise<RunningStack> {
+  const started = Date.now();
+  if (spawnSync('nats-server', ['--version']).error) {
+    throw new Error('nats-server is not on PATH (Debian/Ubuntu: sudo apt-get install nats-server · macOS: brew install nats-server).');
+  }
+  tempDir = mkdtempSync(join(tmpdir(), 'og-breaker-'));
+  if (o.logDir) {
+    mkdirSync(o.logDir, { recursive: true });
+    logDir = o.logDir;
+    say(`services' logs: ${o.logDir}/<service>.log`);
+  }
+
+  const natsPort = await freePort();
+  const nats = launch('nats-server', 'nats-server', ['-js', '-sd', join(tempDir, 'nats'), '-a', '127.0.0.1', '-p', String(natsPort), '-m', '0'], process.env, undefined, o.verbose);
+  await until(nats, 'listening', () => tcpOpen(natsPort), 15_000);
+  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+  say(`nats-server with JetStream on ${natsUrl} (store in ${join(tempDir, 'nats')})`);
+
+  const contexts = [...CONTEXT_NAMES];
+  const dbEnv: Record<string, string> = {};
+  let database: string;
+  if (o.databaseUrl) {
+    // A fresh database per PostgreSQL context on that server, dropped at the end: never the
+    // ones `npm start` uses. A context on another engine keeps its embedded default.
+    const run = `og_breaker_${randomBytes(3).toString('hex')}`;
+    adminUrl = o.databaseUrl;
+    for (const c of contexts.filter((name) => engineOfMigrations(join(ROOT, 'prisma', name, 'migrations')) === 'postgres')) {
+      const u = new URL(o.databaseUrl);
+      u.pathname = `/${run}_${c}`;
+      dbEnv[`DATABASE_URL_${c.toUpperCase()}`] = u.toString();
+      throwawayDbs.push(`${run}_${c}`);
+    }
+    database = `PostgreSQL at ${new URL(o.databaseUrl).host}, throwaway databases ${run}_<context> (other engines embedded under ${tempDir})`;
+  } else {
+    database = `each context's embedded default under ${tempDir} (PGlite unless the context chose another engine)`;
+  }
+  say(`databases: ${database}`);
+
+  const ports = Object.fromEntries(await Promise.all([...contexts, 'router'].map(async (n) => [n, await freePort()] as const)));
+  // Nothing of the caller's own ordergraph settings may leak in and join its NATS or databases.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(NATS_|DATABASE_URL|SUBGRAPH_URL_|PAYMENT_|PORT$|HOST$|DATA_DIR$|LOG_|NODE_ENV$)/.test(k)),
+  );
+  const common = { ...inherited, NATS_URL: natsUrl, DATA_DIR: tempDir, HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...dbEnv };
+
+  const breaker: BreakerEvent[] = [];
+  const onOrderingLine = (line: string) => {
+    if (orderingLog.marker && line.includes(orderingLog.marker)) orderingLog.markerSeen = true;
+    if (!line.includes('"breaker"')) return; // cheap filter: ordering logs a line or two per order
+    try {
+      const entry = JSON.parse(line) as { msg?: string; breaker?: string; time?: string };
+      const state = entry.breaker === 'payment.approve' && entry.msg ? BREAKER_LOGS[entry.msg] : undefined;
+      if (state) {
+        const at = entry.time ? Date.parse(entry.time) : Date.now();
+        orderingLog.maxLagMs = Math.max(orderingLog.maxLagMs, Date.now() - at);
+        breaker.push({ at, state });
+      }
+    } catch {
+      // not a JSON log line
+    }
+  };
+
+  say(`starting ${contexts.length} contexts as processes: ${contexts.join(', ')} (first start applies migrations)`);
+  await Promise.all(
+    contexts.map(async (name) => {
+      const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]) };
+      if (name === 'ordering') {
+        Object.assign(env, {
+          // info: the breaker's half-open and closed lines are info, its open line a warning.
+          LOG_LEVEL: 'info',
+          PAYMENT_URL: `http://127.0.0.1:${ports.payment}`,
+          PAYMENT_TIMEOUT_MS: String(o.timeout),
+          PAYMENT_BREAKER_ERROR_PERCENT: String(o.errorPercent),
+          PAYMENT_BREAKER_VOLUME: String(o.volume),
+          PAYMENT_BREAKER_RESET_MS: String(o.reset),
+        });
+      }
+      if (name === 'payment') env.PAYMENT_LATENCY_MS = o.latency;
+      const child = launch(name, process.execPath, ['--import', 'tsx', `subgraphs/${name}/main.ts`], env, name === 'ordering' ? onOrderingLine : undefined, o.verbose);
+      await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`));
+      say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
+    }),
+  );
+
+  const routerEnv: NodeJS.ProcessEnv = {
+    ...common,
+    PORT: String(ports.router),
+    ...Object.fromEntries(contexts.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
+  };
+  const router = launch('router', process.execPath, ['--import', 'tsx', 'router/main.ts'], routerEnv, undefined, o.verbose);
+  await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`));
+  const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
+  say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
+
+  // Ordering learns products from catalog events: the stack is ready once one order is PAID.
+  const warm = Date.now();
+  for (;;) {
+    const r = await postPlaceOrder(routerUrl, 'warm-up', o.products[0]).catch((e: Error) => ({ outcome: 'error' as const, detail: e.message }));
+    if (r.outcome === 'success') break;
+    if (Date.now() - warm > 60_000) throw new Error(`no order was PAID within 60 s of start-up (last answer: ${r.detail})`);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  say(`warm-up order PAID — the stack is ready (${secondsSince(started)} s)`);
+  return { routerUrl, breaker, contexts, database };
+}
+
+// ---------------------------------------------------------------- load
+
+const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
+const placeBody = (customerId: string, productId: string) => JSON.stringify({ query: PLACE, variables: { input: { customerId, productId, qty: 1 } } });
+
+type Outcome = 'success' | 'failFast' | 'timedOut' | 'unavailable' | 'error';
+const OUTCOME_LABEL: Record<Outcome, string> = {
+  success: 'PAID (success)',
+  failFast: 'PAYMENT_UNAVAILABLE · breaker open, no call made',
+  timedOut: 'PAYMENT_UNAVAILABLE · payment call timed out',
+  unavailable: 'PAYMENT_UNAVAILABLE · other (payment refused)',
+  error: 'other error',
+};
+
+/** One answer of the router, sorted by what the user experienced. */
+function classify(status: number, body: string): { outcome: Outcome; detail: string } {
+  if (status !== 200) return { outcome: 'error', detail: `HTTP ${status}` };
+  let json: { data?: { placeOrder?: { status?: string } | null }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { outcome: 'error', detail: 'not JSON' };
+  }
+  if (json.data?.placeOrder?.status === 'PAID') return { outcome: 'success', detail: 'PAID' };
+  const err = json.errors?.[0];
+  if (err?.extensions?.code === 'PAYMENT_UNAVAILABLE') {
+    if (/circuit open/.test(err.message)) return { outcome: 'failFast', detail: err.message };
+    if (/did not answer in time/.test(err.message)) return { outcome: 'timedOut', detail: err.message };
+    return { outcome: 'unavailable', detail: err.message };
+  }
+  return { outcome: 'error', detail: err ? `${err.extensions?.code ?? 'no code'}: ${err.message}` : `status ${json.data?.placeOrder?.status ?? 'none'}` };
+}
+
+async function postPlaceOrder(url: string, customerId: string, productId: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: placeBody(customerId, productId) });
+  return classify(res.status, await res.text());
+}
+
+interface LoadResult {
+  latencies: Record<Outcome, number[]>;
+  errorDetails: Map<string, number>;
+  /** Requests that got no answer at all (connection errors, autocannon's 10 s timeout). */
+  noAnswer: number;
+  noAnswerTimeouts: number;
+  seconds: number;
+  startedAt: number;
+  buckets: Array<Record<Outcome, number>>;
+}
+
+const BUCKET_S = 5;
+const emptyCounts = (): Record<Outcome, number> => ({ success: 0, failFast: 0, timedOut: 0, unavailable: 0, error: 0 });
+
+let runningLoad: AutocannonInstance | undefined;
+
+function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl'>): Promise<LoadResult> {
+  const latencies: LoadResult['latencies'] = { success: [], failFast: [], timedOut: [], unavailable: [], error: [] };
+  const errorDetails = new Map<string, number>();
+  const buckets: LoadResult['buckets'] = [];
+  let pending: Outcome | undefined;
+  let user = 0;
+  const startedAt = Date.now();
+
+  return new Promise((resolveLoad, rejectLoad) => {
+    const instance = autocannon(
+      {
+        url: stack.routerUrl,
+        connections: o.users,
+        duration: o.duration,
+        ...(o.rate ? { connectionRate: o.rate } : {}),
+        // One customer per user, products in turn.
+        setupClient: (client) => {
+          const n = user++;
+          client.setHeadersAndBody({ 'content-type': 'application/json' }, placeBody(`load-${n}`, o.products[n % o.products.length]));
+        },
+        requests: [
+          {
+            method: 'POST',
+            path: '/graphql',
+            onResponse: (status, body) => {
+              const { outcome, detail } = classify(status, body);
+              if (outcome === 'error') errorDetails.set(detail, (errorDetails.get(detail) ?? 0) + 1);
+              pending = outcome;
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        runningLoad = undefined;
+        clearInterval(progress);
+        if (err) return rejectLoad(err);
+        resolveLoad({
+          latencies,
+          errorDetails,
+          noAnswer: result.errors,
+          noAnswerTimeouts: result.timeouts,
+          seconds: result.duration,
+          startedAt,
+          buckets,
+        });
+      },
+    );
+    runningLoad = instance;
+    // autocannon calls the request's onResponse and then, synchronously, emits 'response'
+    // with the response time: `pending` pairs the two.
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      const outcome = pending ?? 'error';
+      pending = undefined;
+      latencies[outcome].push(responseTime);
+      // Answers that arrive just after the end belong to the last bucket.
+      const b = Math.min(Math.floor((Date.now() - startedAt) / (BUCKET_S * 1000)), Math.ceil(o.duration / BUCKET_S) - 1);
+      while (buckets.length <= b) buckets.push(emptyCounts());
+      buckets[b][outcome]++;
+    });
+
+    let shown = 0;
+    const progress = setInterval(() => {
+      const done = buckets.length - 1;
+      // Counts only: ordering's breaker lines may still be on their way.
+      for (; shown < done; shown++) console.log(`  ${bucketLine(shown, buckets[shown], startedAt)}`);
+    }, 1000);
+  });
+}
+
+// ---------------------------------------------------------------- report
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const ms = (v: number) => (Number.isNaN(v) ? '—' : `${Math.round(v)} ms`);
+const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(2)} %` : '—');
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+/** The breaker's state at time t, from its logged transitions. */
+function stateAt(events: BreakerEvent[], t: number): BreakerEvent['state'] {
+  let state: BreakerEvent['state'] = 'closed';
+  for (const e of events) if (e.at <= t) state = e.state;
+  return state;
+}
+
+/** One bucket of the timeline; with `events`, the breaker's state at its start and its transitions inside it. */
+function bucketLine(i: number, b: Record<Outcome, number>, startedAt: number, events?: BreakerEvent[]): string {
+  const all = b.success + b.failFast + b.timedOut + b.unavailable + b.error;
+  const counts =
+    `${pad(`${i * BUCKET_S}-${(i + 1) * BUCKET_S} s`, 9)}  PAID ${pad(b.success, 5)}  fail-fast ${pad(b.failFast, 6)}  timed out ${pad(b.timedOut, 5)}` +
+    `  other ${pad(b.unavailable + b.error, 4)}  availability ${pad(pct(b.success, all), 8)}`;
+  if (!events) return counts;
+  const from = startedAt + i * BUCKET_S * 1000;
+  const inside = events.filter((e) => e.at >= from && e.at < from + BUCKET_S * 1000);
+  const opened = inside.filter((e) => e.state === 'open').length;
+  const closed = inside.filter((e) => e.state === 'closed').length;
+  return `${counts}  breaker: ${stateAt(events, from)}${opened ? `, opened ×${opened}` : ''}${closed ? `, closed ×${closed}` : ''}`;
+}
+
+function report(o: Options, stack: RunningStack, r: LoadResult, command: string, machine: string): void {
+  const counts = Object.fromEntries(Object.entries(r.latencies).map(([k, v]) => [k, v.length])) as Record<Outcome, number>;
+  const answered = Object.values(counts).reduce((a, b) => a + b, 0);
+  const all = answered + r.noAnswer;
+  const allLatencies = Object.values(r.latencies).flat().sort((a, b) => a - b);
+  const during = stack.breaker.filter((e) => e.at >= r.startedAt && e.at <= r.startedAt + r.seconds * 1000 + 1000);
+  const n = (s: BreakerEvent['state']) => during.filter((e) => e.state === s).length;
+  // Time open (or half-open: still failing fast for all but one call) within the run.
+  let openMs = 0;
+  let since: number | undefined = stateAt(stack.breaker, r.startedAt) === 'closed' ? undefined : r.startedAt;
+  for (const e of during) {
+    if (e.state === 'open' && since === undefined) since = e.at;
+    if (e.state === 'closed' && since !== undefined) (openMs += e.at - since), (since = undefined);
+  }
+  if (since !== undefined) openMs += r.startedAt + r.seconds * 1000 - since;
+
+  const line = '─'.repeat(78);
+  const out: string[] = [];
+  out.push('', line, 'ordergraph breaker experiment — result', line);
+  out.push(`command       ${command}`);
+  const pace = o.rate ? `at most ${o.rate} order(s)/s each` : 'each ordering again as soon as answered';
+  out.push(`load          ${o.users} users (connections) for ${o.duration} s, ${pace}: placeOrder(${o.products.join('/')} ×1)`);
+  out.push(`payment       latency ${o.latency} ms per approval (PAYMENT_LATENCY_MS)`);
+  out.push(
+    `breaker       ordering → payment: timeout ${o.timeout} ms, opens at >${o.errorPercent} % failures of ≥${o.volume} calls in 10 s, half-opens after ${o.reset} ms (opossum)`,
+  );
+  out.push(`stack         ${stack.contexts.length} contexts (${stack.contexts.join(', ')}) + router as processes; ${stack.database}`);
+  out.push(`machine       ${machine}`);
+  out.push('');
+  out.push(`availability  ${pct(counts.success, all)}   (${counts.success} PAID of ${all} requests)`);
+  out.push(`throughput    ${(counts.success / r.seconds).toFixed(2)} successful transactions/s · ${(all / r.seconds).toFixed(2)} requests/s in all (${r.seconds.toFixed(1)} s)`);
+  out.push('');
+  out.push('outcomes      count       share     p50      p90      p99      max');
+  const row = (label: string, values: number[], count = values.length) => {
+    const s = [...values].sort((a, b) => a - b);
+    out.push(
+      `  ${label.padEnd(48)}${pad(count, 7)} ${pad(pct(count, all), 9)} ${pad(ms(percentile(s, 50)), 8)} ${pad(ms(percentile(s, 90)), 8)} ${pad(ms(percentile(s, 99)), 8)} ${pad(ms(s[s.length - 1] ?? NaN), 8)}`,
+    );
+  };
+  for (const k of Object.keys(OUTCOME_LABEL) as Outcome[]) row(OUTCOME_LABEL[k], r.latencies[k]);
+  out.push(`  ${'no answer (connection error or 10 s timeout)'.padEnd(48)}${pad(r.noAnswer, 7)} ${pad(pct(r.noAnswer, all), 9)}   (${r.noAnswerTimeouts} timeouts)`);
+  row('all answers', allLatencies);
+  if (r.errorDetails.size) {
+    out.push('  other errors:');
+    for (const [d, c] of [...r.errorDetails].sort((a, b) => b[1] - a[1]).slice(0, 5)) out.push(`    ${c} × ${d.slice(0, 120)}`);
+  }
+  out.push('');
+  out.push(
+    `breaker       opened ${n('open')} ×, half-opened ${n('half-open')} ×, closed ${n('closed')} × · open or half-open for ${(openMs / 1000).toFixed(1)} s of ${r.seconds.toFixed(0)} s (${pct(openMs, r.seconds * 1000)})`,
+  );
+  // A half-open breaker lets one trial call through: it closes when that call succeeds, else opens again.
+  if (n('half-open')) out.push(`  trial calls ${n('closed')} of ${n('half-open')} half-open trials succeeded and closed the breaker; the others failed and re-opened it`);
+  if (during.length) {
+    const shown = during.slice(0, 24).map((e) => `${((e.at - r.startedAt) / 1000).toFixed(1)}s ${e.state}`);
+    out.push(`  transitions ${shown.join(' → ')}${during.length > 24 ? ` → … (${during.length - 24} more)` : ''}`);
+  }
+  out.push('');
+  out.push(`timeline (${BUCKET_S} s buckets)`);
+  r.buckets.forEach((b, i) => out.push(`  ${bucketLine(i, b, r.startedAt, stack.breaker)}`));
+  out.push(line);
+  console.log(out.join('\n'));
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const o = parseOptions(argv);
+  const command = `npm run experiment:breaker -- --users ${o.users} --duration ${o.duration} --latency ${o.latency} --timeout ${o.timeout} --error-percent ${o.errorPercent} --volume ${o.volume} --reset ${o.reset}${o.rate ? ` --rate ${o.rate}` : ''}${o.products.join(',') !== 'cake' ? ` --products ${o.products.join(',')}` : ''}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)} at start, Node ${process.version}; load generator on the same machine`;
+
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      console.error('\n✖ stopping at once');
+      process.exit(130);
+    }
+    interrupted = true;
+    console.error(`\n▸ ${signal}: stopping the load and every process, removing the temporary data…`);
+    runningLoad?.stop();
+    void stopEverything().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  console.log(`ordergraph breaker experiment — ${o.users} users × ${o.duration} s, payment latency ${o.latency} ms, timeout ${o.timeout} ms\n`);
+  try {
+    const stack = await startIsolatedStack(o);
+    if (interrupted) return;
+    say(`load: ${o.users} users for ${o.duration} s → ${stack.routerUrl} (progress every ${BUCKET_S} s)`);
+    const result = await runLoad(o, stack);
+    if (interrupted) return;
+    // One more order with a marked customer: ordering logs it, and its log is written in
+    // order, so once the marker arrives every breaker line of the run has arrived too.
+    orderingLog.marker = `drain-${randomBytes(4).toString('hex')}`;
+    await postPlaceOrder(stack.routerUrl, orderingLog.marker, o.products[0]).catch(() => undefined);
+    const drainUntil = Date.now() + 60_000;
+    while (!orderingLog.markerSeen && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 200));
+    if (!orderingLog.markerSeen) say("ordering's log did not catch up within 60 s: the breaker counts below may miss its last transitions");
+    if (o.verbose) say(`ordering's breaker lines arrived up to ${orderingLog.maxLagMs} ms after they were written`);
+    report(o, stack, result, command, machine);
+    say('stopping every process and removing the temporary data…');
+    await stopEverything();
+    say('done.');
+  } catch (e) {
+    if (interrupted) return;
+    console.error(`✖ ${(e as Error).message}`);
+    await stopEverything();
+    process.exitCode = 1;
+  }
+}
+
+void main();

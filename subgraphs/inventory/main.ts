@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startInventory } from './service';
+
+runMain('inventory', () => startInventory());

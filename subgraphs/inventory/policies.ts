@@ -1,0 +1,38 @@
+import { policy } from '../../platform/consumer';
+import { ProductAdded } from '../catalog/contracts';
+import { ReservationCancelled, ReservationRequested } from '../rental/contracts';
+import type { InventoryTx } from './db';
+import { releaseHeld, reserveOne } from './stock';
+
+/** Keep inventory's list of known products from catalog events (stock is received only for those). */
+export const rememberProducts = policy<InventoryTx, typeof ProductAdded>({
+  name: 'catalog-products',
+  event: ProductAdded,
+  async handle(tx, p) {
+    const fields = { storeId: p.storeId, name: p.name };
+    await tx.catalogProduct.upsert({ where: { id: p.productId }, create: { id: p.productId, ...fields }, update: fields });
+  },
+});
+
+/** The policies that move stock record which process handled them (INSTANCE_ID), so replicas' shares of the work are visible. */
+export function stockPolicies(instanceId: string) {
+  /** A reservation was requested: hold one copy, or say there is none. */
+  const reserveOnRequest = policy<InventoryTx, typeof ReservationRequested>({
+    name: 'reservation-requested',
+    event: ReservationRequested,
+    async handle(tx, r, env) {
+      await reserveOne(tx, r, { instanceId, causationId: env.id });
+    },
+  });
+
+  /** A reservation was cancelled: put its copy back, if one is held. */
+  const releaseOnCancel = policy<InventoryTx, typeof ReservationCancelled>({
+    name: 'reservation-cancelled',
+    event: ReservationCancelled,
+    async handle(tx, c, env) {
+      await releaseHeld(tx, c, { instanceId, causationId: env.id });
+    },
+  });
+
+  return { reserveOnRequest, releaseOnCancel };
+}

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startNotification } from './service';
+
+runMain('notification', () => startNotification());

@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startRental } from './service';
+
+runMain('rental', () => startRental());

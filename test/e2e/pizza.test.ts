@@ -1,0 +1,186 @@
+// Seed 002 (pizza) end to end through the router, on a real nats-server and real PostgreSQL:
+// order a pepperoni pizza paid by credit card to an address → PAID → the pizzeria accepts
+// and starts production → the courier starts and completes the delivery. Ordering and
+// mypage follow every step, and every change is one OrderStatusChanged on the stream.
+import { parseEvent } from '../../platform/events';
+import { OrderCancelled, OrderStatusChanged } from '../../subgraphs/ordering/contracts';
+import { openJetStream, type TestJetStream } from '../support/jetstream';
+import { waitFor } from '../support/ports';
+import { followsEverywhere, orderingKnows, SAGA_WAIT_MS } from '../support/saga';
+import { startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+let js: TestJetStream;
+beforeAll(async () => {
+  stack = await startStack();
+  js = await openJetStream(stack.nats.url);
+  await orderingKnows(stack, ['pepperoniPizza', 'cheesePizza']);
+}, 120_000);
+afterAll(async () => {
+  await js?.close();
+  await stack?.close();
+});
+
+const PLACE = `mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id status customerId item qty unitPrice amount storeId paymentMethod deliveryAddress }
+}`;
+const ORDER = `query Order($id: ID!) {
+  order(id: $id) {
+    id status paymentMethod deliveryAddress
+    product { id name price store { id kind } }
+    payment { id status amount method }
+    delivery { id status deliveryAddress acceptedAt productionStartedAt shippedAt deliveredAt }
+  }
+}`;
+const step = (name: 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery', orderId: string) =>
+  stack.gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, { o: orderId });
+const CANCEL = `mutation($o: ID!) { cancelOrder(orderId: $o) { id status } }`;
+
+/** The order's status changes as ordering published them on its stream: what mypage and notification consume. */
+async function publishedChanges(orderId: string): Promise<Array<[string, string, number]>> {
+  const msgs = await js.messages('ORDERING', OrderStatusChanged.subject);
+  return msgs
+    .map((m) => parseEvent(OrderStatusChanged, m.raw))
+    .filter((e) => e.correlationId === orderId)
+    .map((e) => [e.data.previousStatus, e.data.status, e.data.version]);
+}
+
+const pizzaOrder = (customerId: string) => ({ customerId, productId: 'pepperoniPizza', qty: 1, paymentMethod: 'CREDIT_CARD', deliveryAddress: 'ThewellI007Ho' });
+
+test('the pizzeria’s menu: pepperoniPizza at 10000 and more options', async () => {
+  const r = await stack.gql(`{ stores(kind: PIZZERIA) { id name kind products { id price } } }`);
+  expect(r.errors).toBeUndefined();
+  const [pizzeria] = r.data.stores;
+  expect(pizzeria).toMatchObject({ id: 'mario-pizzeria', kind: 'PIZZERIA' });
+  expect(pizzeria.products).toContainEqual({ id: 'pepperoniPizza', price: 10000 });
+  expect(pizzeria.products.length).toBeGreaterThanOrEqual(3);
+});
+
+test('order → pay → accept → production → delivery → completed; ordering and mypage follow every step', async () => {
+  const placed = await stack.gql(PLACE, { input: pizzaOrder('10') });
+  expect(placed.errors).toBeUndefined();
+  const order = placed.data.placeOrder;
+  expect(order).toMatchObject({
+    status: 'PAID',
+    customerId: '10',
+    item: 'pepperoni pizza',
+    qty: 1,
+    unitPrice: 10000,
+    amount: 10000,
+    storeId: 'mario-pizzeria',
+    paymentMethod: 'CREDIT_CARD',
+    deliveryAddress: 'ThewellI007Ho',
+  });
+
+  // The order reaches the order/delivery system: the pizzeria sees it waiting, with the address.
+  const read = await waitFor(async () => {
+    const o = (await stack.gql(ORDER, { id: order.id })).data?.order;
+    return o?.delivery ? o : null;
+  }, 'delivery to open', SAGA_WAIT_MS);
+  expect(read).toMatchObject({
+    product: { id: 'pepperoniPizza', price: 10000, store: { id: 'mario-pizzeria', kind: 'PIZZERIA' } },
+    payment: { status: 'APPROVED', amount: 10000, method: 'CREDIT_CARD' },
+    delivery: { status: 'WAITING', deliveryAddress: 'ThewellI007Ho' },
+  });
+  await followsEverywhere(stack, order, 'PAID');
+  const queue = await stack.gql(`query { deliveriesByStore(storeId: "mario-pizzeria", status: WAITING) { orderId } }`);
+  expect(queue.data.deliveriesByStore).toContainEqual({ orderId: order.id });
+
+  const steps: Array<[Parameters<typeof step>[0], string, string]> = [
+    ['acceptOrder', 'ACCEPTED', 'CONFIRMED'],
+    ['startProduction', 'IN_PRODUCTION', 'IN_PRODUCTION'],
+    ['startDelivery', 'SHIPPED', 'SHIPPED'],
+    ['completeDelivery', 'DELIVERED', 'DELIVERED'],
+  ];
+  for (const [mutation, deliveryStatus, orderStatus] of steps) {
+    const r = await step(mutation, order.id);
+    expect(r.errors).toBeUndefined();
+    expect(r.data[mutation]).toEqual({ orderId: order.id, status: deliveryStatus });
+    await followsEverywhere(stack, order, orderStatus);
+  }
+
+  const done = (await stack.gql(ORDER, { id: order.id })).data.order;
+  expect(done).toMatchObject({ status: 'DELIVERED', payment: { status: 'APPROVED' }, delivery: { status: 'DELIVERED' } });
+  const times = ['acceptedAt', 'productionStartedAt', 'shippedAt', 'deliveredAt'].map((k) => Date.parse(done.delivery[k]));
+  expect([...times].sort((a, b) => a - b)).toEqual(times);
+
+  // Every change of the order's state is one event, in order, with the order's version.
+  expect(await publishedChanges(order.id)).toEqual([
+    ['PAID', 'CONFIRMED', 3],
+    ['CONFIRMED', 'IN_PRODUCTION', 4],
+    ['IN_PRODUCTION', 'SHIPPED', 5],
+    ['SHIPPED', 'DELIVERED', 6],
+  ]);
+});
+
+test('illegal steps are coded errors and change nothing; a delivered pizza cannot be cancelled', async () => {
+  const { data } = await stack.gql(PLACE, { input: pizzaOrder('11') });
+  const order = data.placeOrder;
+  await waitFor(async () => (await stack.gql(ORDER, { id: order.id })).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
+
+  const codeOf = async (name: Parameters<typeof step>[0]) => (await step(name, order.id)).errors?.[0].extensions;
+  expect(await codeOf('startProduction')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'WAITING', to: 'IN_PRODUCTION' });
+  await step('acceptOrder', order.id);
+  expect(await codeOf('completeDelivery')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'ACCEPTED', to: 'DELIVERED' });
+  await step('startDelivery', order.id);
+  expect(await codeOf('startDelivery')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'SHIPPED', to: 'SHIPPED' });
+  expect(await codeOf('startProduction')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'SHIPPED', to: 'IN_PRODUCTION' });
+  await followsEverywhere(stack, order, 'SHIPPED');
+
+  const cancel = await stack.gql(CANCEL, { o: order.id });
+  expect(cancel.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'SHIPPED' });
+  await step('completeDelivery', order.id);
+  await followsEverywhere(stack, order, 'DELIVERED');
+  expect((await stack.gql(CANCEL, { o: order.id })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'DELIVERED' });
+  expect((await stack.gql(ORDER, { id: order.id })).data.order).toMatchObject({ status: 'DELIVERED', payment: { status: 'APPROVED' }, delivery: { status: 'DELIVERED' } });
+  expect((await js.messages('ORDERING', OrderCancelled.subject)).filter((m) => parseEvent(OrderCancelled, m.raw).correlationId === order.id)).toHaveLength(0);
+});
+
+test('a pizza in production is cancelled: its payment refunded, its delivery cancelled, the order CANCELLED (seed 002 #7)', async () => {
+  const { data } = await stack.gql(PLACE, { input: { ...pizzaOrder('12'), productId: 'cheesePizza', paymentMethod: 'KAKAO_PAY' } });
+  const order = data.placeOrder;
+  expect(order).toMatchObject({ status: 'PAID', amount: 9000, paymentMethod: 'KAKAO_PAY' });
+  await waitFor(async () => (await stack.gql(ORDER, { id: order.id })).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
+  await step('acceptOrder', order.id);
+  await step('startProduction', order.id);
+  await followsEverywhere(stack, order, 'IN_PRODUCTION');
+
+  const r = await stack.gql(CANCEL, { o: order.id });
+  expect(r.errors).toBeUndefined();
+  expect(r.data.cancelOrder).toEqual({ id: order.id, status: 'CANCELLING' });
+  await followsEverywhere(stack, order, 'CANCELLED');
+  expect((await stack.gql(ORDER, { id: order.id })).data.order).toMatchObject({
+    payment: { status: 'CANCELLED', method: 'KAKAO_PAY', amount: 9000 },
+    delivery: { status: 'CANCELLED' },
+  });
+  // The courier cannot leave with a cancelled pizza.
+  expect((await step('startDelivery', order.id)).errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'CANCELLED' });
+  expect(await publishedChanges(order.id)).toEqual([
+    ['PAID', 'CONFIRMED', 3],
+    ['CONFIRMED', 'IN_PRODUCTION', 4],
+    ['IN_PRODUCTION', 'CANCELLING', 5],
+    ['CANCELLING', 'CANCELLED', 6],
+  ]);
+});
+
+describe('bad pizza orders get a coded error and write nothing', () => {
+  const cases: Array<[string, Record<string, unknown>, string, Record<string, unknown>]> = [
+    ['a blank address', { ...pizzaOrder('c-bad'), deliveryAddress: '   ' }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['an address of 201 characters', { ...pizzaOrder('c-bad'), deliveryAddress: 'x'.repeat(201) }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['the seed’s "CreditCard" (the schema says CREDIT_CARD)', { ...pizzaOrder('c-bad'), paymentMethod: 'CreditCard' }, 'BAD_USER_INPUT', {}],
+    ['a menu option the pizzeria does not have', { ...pizzaOrder('c-bad'), productId: 'pineapplePizza' }, 'PRODUCT_NOT_FOUND', { productId: 'pineapplePizza' }],
+  ];
+  test.each(cases)('%s', async (_name, input, code, extensions) => {
+    const before = await stack.services.ordering!.db.order.count();
+    const r = await stack.gql(PLACE, { input });
+    expect(r.data?.placeOrder ?? null).toBeNull();
+    expect(r.errors?.[0].extensions).toMatchObject({ code, ...extensions });
+    expect(await stack.services.ordering!.db.order.count()).toBe(before);
+  });
+
+  test('a client cannot set the price it pays: PlaceOrderInput has no price', async () => {
+    const r = await stack.gql(`mutation { placeOrder(input: { customerId: "c-bad", productId: "pepperoniPizza", qty: 1, price: 1 }) { id } }`);
+    expect(r.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(await stack.services.ordering!.db.order.count({ where: { customerId: 'c-bad' } })).toBe(0);
+  });
+});
