@@ -42,16 +42,17 @@ const autocannon = require('autocannon') as (opts: AutocannonOptions, done: (err
 const ROOT = resolve(__dirname, '..');
 const USAGE = `usage: npm run experiment:breaker -- [options]
 
-  --users N          concurrent users (connections)                 default 100
-  --duration S       seconds of load                                default 60
-  --latency A-B      payment's artificial latency per call, ms      default 400-620
-  --timeout MS       ordering's payment call timeout (ms)           default 610
-  --error-percent P  failure % in the 10 s window that opens it     default 50
-  --volume N         calls in the window before it may open         default 5
-  --reset MS         open → half-open after this long              default 5000
-  --rate R           at most R orders per second per user            default none: each user orders again as soon as answered
-  --products LIST    products to order, rotating (bakery)           default cake
-  --database-url U   PostgreSQL server for throwaway databases      default: embedded PGlite (or $DATABASE_URL)
+  --users N          concurrent users (connections)                   default 100
+  --duration S       seconds of measured load                         default 60
+  --warmup S         seconds of warm-up with 5 users first, not counted default 10
+  --latency A-B      payment's artificial latency per call, ms        default 400-620
+  --timeout MS       ordering's payment call timeout, ms              default 610
+  --error-percent P  failure % in the 10 s window that opens it       default 50
+  --volume N         calls in the window before it may open           default 5
+  --reset MS         open → half-open after this long, ms             default 5000
+  --rate R           at most R orders per second per user             default: next order as soon as answered
+  --products LIST    products to order, one per user in turn          default cake
+  --database-url U   PostgreSQL server for throwaway databases        default $DATABASE_URL, else embedded
   --log-dir DIR      also write every service's output to DIR/<service>.log
   --verbose          echo every service's log lines
   --help`;
@@ -59,6 +60,7 @@ const USAGE = `usage: npm run experiment:breaker -- [options]
 interface Options {
   users: number;
   duration: number;
+  warmup: number;
   latency: string;
   timeout: number;
   errorPercent: number;
@@ -73,11 +75,21 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
+  try {
+    return checkOptions(argv);
+  } catch (e) {
+    console.error(`✖ ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+function checkOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
       users: { type: 'string', default: '100' },
       duration: { type: 'string', default: '60' },
+      warmup: { type: 'string', default: '10' },
       latency: { type: 'string', default: '400-620' },
       timeout: { type: 'string', default: '610' },
       'error-percent': { type: 'string', default: '50' },
@@ -105,6 +117,7 @@ function parseOptions(argv: string[]): Options {
   const opts: Options = {
     users: int('users', values.users, 1, 10_000),
     duration: int('duration', values.duration, 1, 3600),
+    warmup: int('warmup', values.warmup, 0, 600),
     latency: values.latency.trim(),
     timeout: int('timeout', values.timeout, 1),
     errorPercent: int('error-percent', values['error-percent'], 1, 100),
@@ -379,10 +392,11 @@ async function startIsolatedStack(o: Options): Promise<RunningStack> {
 const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
 const placeBody = (customerId: string, productId: string) => JSON.stringify({ query: PLACE, variables: { input: { customerId, productId, qty: 1 } } });
 
-type Outcome = 'success' | 'failFast' | 'timedOut' | 'unavailable' | 'error';
+type Outcome = 'success' | 'failFast' | 'busy' | 'timedOut' | 'unavailable' | 'error';
 const OUTCOME_LABEL: Record<Outcome, string> = {
   success: 'PAID (success)',
   failFast: 'PAYMENT_UNAVAILABLE · breaker open, no call made',
+  busy: 'PAYMENT_UNAVAILABLE · bulkhead full, no call made',
   timedOut: 'PAYMENT_UNAVAILABLE · payment call timed out',
   unavailable: 'PAYMENT_UNAVAILABLE · other (payment refused)',
   error: 'other error',
@@ -391,7 +405,7 @@ const OUTCOME_LABEL: Record<Outcome, string> = {
 /** One answer of the router, sorted by what the user experienced. */
 function classify(status: number, body: string): { outcome: Outcome; detail: string } {
   if (status !== 200) return { outcome: 'error', detail: `HTTP ${status}` };
-  let json: { data?: { placeOrder?: { status?: string } | null }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  let json: { data?: { placeOrder?: { status?: string } | null }; errors?: Array<{ message: string; extensions?: { code?: string; reason?: string } }> };
   try {
     json = JSON.parse(body);
   } catch {
@@ -401,6 +415,7 @@ function classify(status: number, body: string): { outcome: Outcome; detail: str
   const err = json.errors?.[0];
   if (err?.extensions?.code === 'PAYMENT_UNAVAILABLE') {
     if (/circuit open/.test(err.message)) return { outcome: 'failFast', detail: err.message };
+    if (err.extensions?.reason === 'BUSY') return { outcome: 'busy', detail: err.message };
     if (/did not answer in time/.test(err.message)) return { outcome: 'timedOut', detail: err.message };
     return { outcome: 'unavailable', detail: err.message };
   }
@@ -424,12 +439,37 @@ interface LoadResult {
 }
 
 const BUCKET_S = 5;
-const emptyCounts = (): Record<Outcome, number> => ({ success: 0, failFast: 0, timedOut: 0, unavailable: 0, error: 0 });
+const emptyCounts = (): Record<Outcome, number> => ({ success: 0, failFast: 0, busy: 0, timedOut: 0, unavailable: 0, error: 0 });
 
 let runningLoad: AutocannonInstance | undefined;
 
+const WARMUP_USERS = 5;
+
+/**
+ * A few users for a few seconds before the measurement, so that it sees warm processes
+ * (JIT, query plans, connection pools) rather than their first seconds. Not counted.
+ */
+function warmUp(o: Options, routerUrl: string): Promise<void> {
+  let user = 0;
+  return new Promise((done, fail) => {
+    runningLoad = autocannon(
+      {
+        url: routerUrl,
+        connections: Math.min(WARMUP_USERS, o.users),
+        duration: o.warmup,
+        setupClient: (client) => client.setHeadersAndBody({ 'content-type': 'application/json' }, placeBody(`warm-up-${user++}`, o.products[0])),
+        requests: [{ method: 'POST', path: '/graphql', onResponse: () => undefined }],
+      },
+      (err) => {
+        runningLoad = undefined;
+        return err ? fail(err) : done();
+      },
+    );
+  });
+}
+
 function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl'>): Promise<LoadResult> {
-  const latencies: LoadResult['latencies'] = { success: [], failFast: [], timedOut: [], unavailable: [], error: [] };
+  const latencies: LoadResult['latencies'] = { success: [], failFast: [], busy: [], timedOut: [], unavailable: [], error: [] };
   const errorDetails = new Map<string, number>();
   const buckets: LoadResult['buckets'] = [];
   let pending: Outcome | undefined;
@@ -517,9 +557,9 @@ function stateAt(events: BreakerEvent[], t: number): BreakerEvent['state'] {
 
 /** One bucket of the timeline; with `events`, the breaker's state at its start and its transitions inside it. */
 function bucketLine(i: number, b: Record<Outcome, number>, startedAt: number, events?: BreakerEvent[]): string {
-  const all = b.success + b.failFast + b.timedOut + b.unavailable + b.error;
+  const all = b.success + b.failFast + b.busy + b.timedOut + b.unavailable + b.error;
   const counts =
-    `${pad(`${i * BUCKET_S}-${(i + 1) * BUCKET_S} s`, 9)}  PAID ${pad(b.success, 5)}  fail-fast ${pad(b.failFast, 6)}  timed out ${pad(b.timedOut, 5)}` +
+    `${pad(`${i * BUCKET_S}-${(i + 1) * BUCKET_S} s`, 9)}  PAID ${pad(b.success, 5)}  fail-fast ${pad(b.failFast, 6)}  busy ${pad(b.busy, 6)}  timed out ${pad(b.timedOut, 5)}` +
     `  other ${pad(b.unavailable + b.error, 4)}  availability ${pad(pct(b.success, all), 8)}`;
   if (!events) return counts;
   const from = startedAt + i * BUCKET_S * 1000;
@@ -551,6 +591,7 @@ function report(o: Options, stack: RunningStack, r: LoadResult, command: string,
   out.push(`command       ${command}`);
   const pace = o.rate ? `at most ${o.rate} order(s)/s each` : 'each ordering again as soon as answered';
   out.push(`load          ${o.users} users (connections) for ${o.duration} s, ${pace}: placeOrder(${o.products.join('/')} ×1)`);
+  if (o.warmup > 0) out.push(`              after ${o.warmup} s of warm-up with ${Math.min(WARMUP_USERS, o.users)} users (not counted)`);
   out.push(`payment       latency ${o.latency} ms per approval (PAYMENT_LATENCY_MS)`);
   out.push(
     `breaker       ordering → payment: timeout ${o.timeout} ms, opens at >${o.errorPercent} % failures of ≥${o.volume} calls in 10 s, half-opens after ${o.reset} ms (opossum)`,
@@ -597,7 +638,7 @@ function report(o: Options, stack: RunningStack, r: LoadResult, command: string,
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseOptions(argv);
-  const command = `npm run experiment:breaker -- --users ${o.users} --duration ${o.duration} --latency ${o.latency} --timeout ${o.timeout} --error-percent ${o.errorPercent} --volume ${o.volume} --reset ${o.reset}${o.rate ? ` --rate ${o.rate}` : ''}${o.products.join(',') !== 'cake' ? ` --products ${o.products.join(',')}` : ''}`;
+  const command = `npm run experiment:breaker -- --users ${o.users} --duration ${o.duration} --warmup ${o.warmup} --latency ${o.latency} --timeout ${o.timeout} --error-percent ${o.errorPercent} --volume ${o.volume} --reset ${o.reset}${o.rate ? ` --rate ${o.rate}` : ''}${o.products.join(',') !== 'cake' ? ` --products ${o.products.join(',')}` : ''}`;
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)} at start, Node ${process.version}; load generator on the same machine`;
 
   let interrupted = false;
@@ -618,6 +659,11 @@ async function main(): Promise<void> {
   try {
     const stack = await startIsolatedStack(o);
     if (interrupted) return;
+    if (o.warmup > 0) {
+      say(`warm-up: ${Math.min(WARMUP_USERS, o.users)} users for ${o.warmup} s (not counted)`);
+      await warmUp(o, stack.routerUrl);
+      if (interrupted) return;
+    }
     say(`load: ${o.users} users for ${o.duration} s → ${stack.routerUrl} (progress every ${BUCKET_S} s)`);
     const result = await runLoad(o, stack);
     if (interrupted) return;

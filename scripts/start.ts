@@ -144,7 +144,9 @@ async function main(): Promise<void> {
     if (!(await portFree(port))) fail(`Port ${port} is in use. Is ordergraph already running? (stop it, or free the port)`);
   }
   const natsUrl = await startNats();
-  const dbNote = process.env.DATABASE_URL ? `PostgreSQL at DATABASE_URL (one database per context)` : `embedded PGlite per context under ${DATA_DIR}/<context>/pg`;
+  const dbNote =
+    (process.env.DATABASE_URL ? `PostgreSQL at DATABASE_URL (one database per context)` : `embedded PGlite per context under ${DATA_DIR}/<context>/pg`) +
+    (process.env.DATABASE_URL_NOTIFICATION ? '' : `; notification: SQLite at ${DATA_DIR}/notification/notification.db`);
   say(`databases: ${dbNote}`);
   writeFileSync(join(DATA_DIR, 'runtime.json'), JSON.stringify({ natsUrl, startedAt: new Date().toISOString() }, null, 2));
 

@@ -1,10 +1,12 @@
 import type { Logger } from '../../platform/logger';
-import type { MessageChannel } from './rules';
+import { subjectRef, type MessageChannel, type MessageSubject } from './rules';
 
 /** What a channel needs to deliver a message. */
 export interface OutgoingMessage {
   id: string;
-  orderId: string;
+  /** What it is about: an order or a reservation, and its id. */
+  subjectKind: MessageSubject;
+  subjectId: string;
   customerId: string;
   status: string;
   text: string;
@@ -33,16 +35,16 @@ export class LogChannel implements Channel {
   readonly name = 'LOG' as const;
   constructor(private readonly log: Logger) {}
   async send(m: OutgoingMessage): Promise<void> {
-    this.log.info({ channel: 'log', messageId: m.id, orderId: m.orderId, customerId: m.customerId, status: m.status, text: m.text }, 'message to customer');
+    this.log.info({ channel: 'log', messageId: m.id, ...subjectRef(m.subjectKind, m.subjectId), customerId: m.customerId, status: m.status, text: m.text }, 'message to customer');
   }
 }
 
-/** POSTs the message as JSON to a configured URL; any 2xx answer is acceptance. */
+/** POSTs the message as JSON (with `orderId` or `reservationId`) to a configured URL; any 2xx answer is acceptance. */
 export class WebhookChannel implements Channel {
   readonly name = 'WEBHOOK' as const;
   constructor(private readonly url: string) {}
   async send(m: OutgoingMessage, signal: AbortSignal): Promise<void> {
-    await postJson(this.url, { id: m.id, orderId: m.orderId, customerId: m.customerId, status: m.status, message: m.text }, { [MESSAGE_ID_HEADER]: m.id }, signal);
+    await postJson(this.url, { id: m.id, ...subjectRef(m.subjectKind, m.subjectId), customerId: m.customerId, status: m.status, message: m.text }, { [MESSAGE_ID_HEADER]: m.id }, signal);
   }
 }
 

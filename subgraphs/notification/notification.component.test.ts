@@ -1,9 +1,15 @@
-// The notification subgraph alone, on its own SQLite database: ordering's events arrive on
-// ordering's stream as its relay would publish them; messages go out on every configured
+// The notification subgraph alone, on its own SQLite database: ordering's and rental's events
+// arrive on their streams as their relays would publish them; messages go out on every configured
 // channel, each channel a local fake (webhook receiver, Telegram Bot API, KakaoTalk webhook).
 // Real nats-server; the SQLite file is a throwaway under the OS temp dir.
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
+import { PrismaLibSql } from '@prisma/adapter-libsql';
+import { libsqlRunner } from '../../platform/database';
+import { applyMigrations } from '../../platform/migrate';
 import { parseEvent, type EventData } from '../../platform/events';
 import { describeRouterOnlyAccess, expectServesSchemaFile, publishEvent } from '../../test/support/component';
 import { startFakeHttpServer, type FakeHttpServer, type ReceivedRequest } from '../../test/support/fake-http';
@@ -11,9 +17,11 @@ import { sampleOrderPlaced } from '../../test/support/fixtures';
 import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import { OrderPlaced, OrderStatusChanged } from '../ordering/contracts';
+import { ReservationCancelled, ReservationConfirmed, ReservationFailed } from '../rental/contracts';
 import { MESSAGE_ID_HEADER } from './channels';
 import { MessageFailed, MessageSent } from './contracts';
-import type { Message, NotificationDb } from './db';
+import { createNotificationClient, type Message, type NotificationDb } from './db';
+import type { MessageSubject } from './rules';
 
 const BOT_TOKEN = '123456:test-bot-token';
 const KAKAO_TOKEN = 'kakao-test-token';
@@ -64,16 +72,17 @@ const webhookCalls = (orderId: string) => webhook.requests.filter((r) => r.body?
 const telegramCalls = (orderId: string) => ofOrder(telegram, orderId, (r) => r.body?.text);
 const kakaoCalls = (orderId: string) => ofOrder(kakao, orderId, (r) => r.body?.template_object?.text);
 
-const messagesOf = (orderId: string) => db.message.findMany({ where: { orderId }, orderBy: [{ orderVersion: 'asc' }, { channel: 'asc' }] });
+const messagesOf = (subjectId: string, subjectKind: MessageSubject = 'ORDER') =>
+  db.message.findMany({ where: { subjectKind, subjectId }, orderBy: [{ subjectVersion: 'asc' }, { channel: 'asc' }] });
 
-/** Waits until every message of the order is settled (SENT, or FAILED with no retry left) and there are `n` of them. */
-const settled = (orderId: string, n: number) =>
+/** Waits until every message of the order (or reservation) is settled (SENT, or FAILED with no retry left) and there are `n` of them. */
+const settled = (subjectId: string, n: number, kind: MessageSubject = 'ORDER') =>
   waitFor(
     async () => {
-      const rows = await messagesOf(orderId);
+      const rows = await messagesOf(subjectId, kind);
       return rows.length === n && rows.every((m) => m.deliveryStatus === 'SENT' || (m.deliveryStatus === 'FAILED' && m.nextAttemptAt === null)) ? rows : null;
     },
-    `${n} settled messages for order ${orderId}`,
+    `${n} settled messages for ${kind.toLowerCase()} ${subjectId}`,
     30_000,
   );
 
@@ -89,6 +98,33 @@ async function statusChanged(orderId: string, customerId: string, status: EventD
   return { data, env };
 }
 
+/** A reservation as rental's events carry it (requested at version 1; each outcome moves it one version on). */
+const reservation = (customerId: string, title = '1984') => ({
+  reservationId: randomUUID(),
+  customerId,
+  productId: `book-${title.toLowerCase()}`,
+  title,
+  requestedAt: new Date().toISOString(),
+});
+type ReservationFacts = ReturnType<typeof reservation>;
+const at = () => new Date().toISOString();
+/** Rental's three outcome events, built with rental's contracts and published on rental's stream. */
+const told = {
+  confirmed: (r: ReservationFacts, version = 2) =>
+    publishEvent(stack.nats.url, ReservationConfirmed, { ...r, status: 'RESERVED', version, confirmedAt: at() }, { correlationId: r.reservationId }),
+  failed: (r: ReservationFacts, version = 2) =>
+    publishEvent(stack.nats.url, ReservationFailed, { ...r, status: 'FAILED', version, reason: 'OUT_OF_STOCK', failedAt: at() }, { correlationId: r.reservationId }),
+  cancelled: (r: ReservationFacts, version: number, previousStatus: 'REQUESTED' | 'RESERVED' = 'RESERVED') =>
+    publishEvent(stack.nats.url, ReservationCancelled, { ...r, status: 'CANCELLED', previousStatus, version, cancelledAt: at() }, { correlationId: r.reservationId }),
+};
+const webhookCallsAbout = (reservationId: string) => webhook.requests.filter((r) => r.body?.reservationId === reservationId);
+const MIGRATIONS = resolve(__dirname, '../../prisma/notification/migrations');
+const migrationNames = () =>
+  readdirSync(MIGRATIONS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+
 const outboxOf = (orderId: string) => db.outboxEvent.findMany({ where: { correlationId: orderId }, orderBy: { seq: 'asc' } });
 
 describe('an order status change becomes a message on every channel', () => {
@@ -98,7 +134,7 @@ describe('an order status change becomes a message on every channel', () => {
     const text = `${data.orderId} c-placed Paid. Your order is placed.`;
     expect(rows.map((m) => m.channel).sort()).toEqual(['KAKAO', 'LOG', 'TELEGRAM', 'WEBHOOK']);
     for (const m of rows) {
-      expect(m).toMatchObject({ orderId: data.orderId, customerId: 'c-placed', status: 'PAID', orderVersion: 2, text, deliveryStatus: 'SENT', attempts: 1, lastError: null, nextAttemptAt: null, eventId: env.id });
+      expect(m).toMatchObject({ subjectKind: 'ORDER', subjectId: data.orderId, customerId: 'c-placed', status: 'PAID', subjectVersion: 2, text, deliveryStatus: 'SENT', attempts: 1, lastError: null, nextAttemptAt: null, eventId: env.id });
       expect(m.sentAt).toBeInstanceOf(Date);
     }
 
@@ -151,7 +187,7 @@ describe('an order status change becomes a message on every channel', () => {
     await placed({ orderId, customerId: 'c-seq' });
     const rows = await settled(orderId, 12);
     const log = rows.filter((m) => m.channel === 'LOG');
-    expect(log.map((m) => [m.orderVersion, m.status, m.text])).toEqual([
+    expect(log.map((m) => [m.subjectVersion, m.status, m.text])).toEqual([
       [2, 'PAID', `${orderId} c-seq Paid. Your order is placed.`],
       [3, 'CONFIRMED', `${orderId} c-seq Confirmed. The store accepted your order.`],
       [4, 'IN_PRODUCTION', `${orderId} c-seq In production. The store is preparing your order.`],
@@ -167,10 +203,79 @@ describe('an order status change becomes a message on every channel', () => {
       async () => (await db.processedEvent.count({ where: { consumer: 'notification--order-placed', eventId: again.id } })) === 1,
       'the second envelope to be processed',
     );
-    expect(await db.message.count({ where: { orderId: data.orderId } })).toBe(4);
+    expect(await db.message.count({ where: { subjectId: data.orderId } })).toBe(4);
     expect(webhookCalls(data.orderId)).toHaveLength(1);
     expect(telegramCalls(data.orderId)).toHaveLength(1);
     expect(await db.outboxEvent.count({ where: { correlationId: data.orderId } })).toBe(4);
+  });
+});
+
+describe('a reservation’s outcome becomes a message on every channel (rental’s events)', () => {
+  test('ReservationConfirmed: "<reservationId> <customerId> Reserved: <title>" on each channel, sent and told by MessageSent', async () => {
+    const r = reservation('c-reserved');
+    const env = await told.confirmed(r);
+    const rows = await settled(r.reservationId, 4, 'RESERVATION');
+    const text = `${r.reservationId} c-reserved Reserved: 1984`;
+    expect(rows.map((m) => m.channel).sort()).toEqual(['KAKAO', 'LOG', 'TELEGRAM', 'WEBHOOK']);
+    for (const m of rows) {
+      expect(m).toMatchObject({ subjectKind: 'RESERVATION', subjectId: r.reservationId, customerId: 'c-reserved', status: 'RESERVED', subjectVersion: 2, text, deliveryStatus: 'SENT', attempts: 1, eventId: env.id });
+    }
+    // The webhook names the reservation (never an orderId); Telegram and Kakao get the text.
+    const hook = webhookCallsAbout(r.reservationId);
+    expect(hook).toHaveLength(1);
+    expect(hook[0].body).toEqual({ id: rows.find((m) => m.channel === 'WEBHOOK')!.id, reservationId: r.reservationId, customerId: 'c-reserved', status: 'RESERVED', message: text });
+    expect(telegramCalls(r.reservationId).map((c) => c.body)).toEqual([{ chat_id: 'c-reserved', text }]);
+    expect(kakaoCalls(r.reservationId).map((c) => c.body.template_object.text)).toEqual([text]);
+
+    // MessageSent per message: about the reservation, correlated by its id, caused by rental's event.
+    await waitFor(async () => (await outboxOf(r.reservationId)).length === 4, 'four MessageSent events');
+    const sent = (await outboxOf(r.reservationId)).map((e) => parseEvent(MessageSent, JSON.stringify(e.payload)));
+    for (const e of sent) {
+      expect(e).toMatchObject({ correlationId: r.reservationId, causationId: env.id });
+      expect(e.data).toMatchObject({ reservationId: r.reservationId, customerId: 'c-reserved', status: 'RESERVED', attempts: 1 });
+      expect(e.data.orderId).toBeUndefined();
+    }
+  });
+
+  test('ReservationFailed: "<reservationId> <customerId> No copy available: <title>"', async () => {
+    const r = reservation('c-no-copy', 'Dune');
+    await told.failed(r);
+    const rows = await settled(r.reservationId, 4, 'RESERVATION');
+    expect(new Set(rows.map((m) => `${m.status} ${m.subjectVersion} ${m.deliveryStatus} ${m.text}`))).toEqual(new Set([`FAILED 2 SENT ${r.reservationId} c-no-copy No copy available: Dune`]));
+  });
+
+  test('ReservationCancelled after it was reserved: a second message, "Reservation cancelled: <title>"; in any order of arrival', async () => {
+    const r = reservation('c-cancels', 'The Hobbit');
+    // The cancellation overtakes the confirmation: each change is told on its own.
+    await told.cancelled(r, 3);
+    await told.confirmed(r, 2);
+    const rows = await settled(r.reservationId, 8, 'RESERVATION');
+    expect(rows.filter((m) => m.channel === 'LOG').map((m) => [m.subjectVersion, m.status, m.text])).toEqual([
+      [2, 'RESERVED', `${r.reservationId} c-cancels Reserved: The Hobbit`],
+      [3, 'CANCELLED', `${r.reservationId} c-cancels Reservation cancelled: The Hobbit`],
+    ]);
+    expect(webhookCallsAbout(r.reservationId).map((c) => c.body.status).sort()).toEqual(['CANCELLED', 'RESERVED']);
+  });
+
+  test('the same outcome told twice (a new envelope for it) records and sends nothing more', async () => {
+    const r = reservation('c-told-twice');
+    await told.confirmed(r);
+    await settled(r.reservationId, 4, 'RESERVATION');
+    const again = await told.confirmed(r);
+    const cancelled = await told.cancelled(r, 3);
+    const cancelledAgain = await told.cancelled(r, 3);
+    for (const [consumer, e] of [
+      ['notification--reservation-confirmed', again],
+      ['notification--reservation-cancelled', cancelled],
+      ['notification--reservation-cancelled', cancelledAgain],
+    ] as const) {
+      await waitFor(async () => (await db.processedEvent.count({ where: { consumer, eventId: e.id } })) === 1, `${consumer} to process ${e.id}`);
+    }
+    const rows = await settled(r.reservationId, 8, 'RESERVATION');
+    expect(rows.map((m) => m.status).sort()).toEqual([...Array(4).fill('CANCELLED'), ...Array(4).fill('RESERVED')]);
+    expect(webhookCallsAbout(r.reservationId)).toHaveLength(2);
+    expect(telegramCalls(r.reservationId)).toHaveLength(2);
+    await waitFor(async () => (await outboxOf(r.reservationId)).length === 8, 'eight MessageSent events');
   });
 });
 
@@ -180,14 +285,14 @@ describe('a failing channel', () => {
     try {
       const { data } = await placed({ customerId: 'c-webhook-down' });
       const failed = await waitFor(async () => {
-        const m = await db.message.findFirst({ where: { orderId: data.orderId, channel: 'WEBHOOK' } });
+        const m = await db.message.findFirst({ where: { subjectId: data.orderId, channel: 'WEBHOOK' } });
         return m && m.deliveryStatus === 'FAILED' && m.attempts >= 2 ? m : null;
       }, 'the webhook message to fail twice');
       expect(failed.lastError).toBe('HTTP 500: {"error":"receiver down"}');
       expect(failed.nextAttemptAt).toBeInstanceOf(Date);
       expect(failed.sentAt).toBeNull();
       // Meanwhile the change reached the customer on every other channel.
-      const others = await db.message.findMany({ where: { orderId: data.orderId, channel: { not: 'WEBHOOK' } } });
+      const others = await db.message.findMany({ where: { subjectId: data.orderId, channel: { not: 'WEBHOOK' } } });
       expect(others.map((m) => [m.channel, m.deliveryStatus, m.attempts]).sort()).toEqual([
         ['KAKAO', 'SENT', 1],
         ['LOG', 'SENT', 1],
@@ -236,7 +341,7 @@ describe('a failing channel', () => {
   test('a message left mid-send by a crash (its lease ran out) is sent again: at least once', async () => {
     const { data } = await placed({ customerId: 'c-crash' });
     const [m] = await waitFor(async () => {
-      const rows = await db.message.findMany({ where: { orderId: data.orderId, channel: 'WEBHOOK', deliveryStatus: 'SENT' } });
+      const rows = await db.message.findMany({ where: { subjectId: data.orderId, channel: 'WEBHOOK', deliveryStatus: 'SENT' } });
       return rows.length === 1 ? rows : null;
     }, 'the webhook message to be sent');
     // As a crash between "channel accepted" and "marked SENT" leaves it: not SENT, its lease expired.
@@ -250,7 +355,7 @@ describe('message history', () => {
   const FIELDS = 'id orderId customerId status message channel deliveryStatus attempts lastError nextAttemptAt createdAt sentAt';
   const asGraphQL = (m: Message) => ({
     id: m.id,
-    orderId: m.orderId,
+    orderId: m.subjectId,
     customerId: m.customerId,
     status: m.status,
     message: m.text,
@@ -287,7 +392,53 @@ describe('message history', () => {
     expect(none).toEqual({ data: { messagesByCustomer: [], messagesByOrder: [] } });
   });
 
+  test('by reservation, and a customer’s whole history of both kinds; messagesByCustomer stays about orders', async () => {
+    const customerId = `c-both-${randomUUID()}`;
+    const order = await placed({ customerId });
+    await settled(order.data.orderId, 4);
+    const r = reservation(customerId, 'Sapiens');
+    await told.confirmed(r);
+    await told.cancelled(r, 3);
+    const rows = await settled(r.reservationId, 8, 'RESERVATION');
+
+    const byReservation = await subgraphGql(url(), `query($r: ID!) { messagesByReservation(reservationId: $r) { id reservationId subjectKind subjectId customerId status message channel deliveryStatus } }`, {
+      r: r.reservationId,
+    });
+    expect(byReservation.errors).toBeUndefined();
+    expect(byReservation.data.messagesByReservation).toEqual(
+      [...rows]
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.channel.localeCompare(b.channel))
+        .map((m) => ({ id: m.id, reservationId: r.reservationId, subjectKind: 'RESERVATION', subjectId: r.reservationId, customerId, status: m.status, message: m.text, channel: m.channel, deliveryStatus: 'SENT' })),
+    );
+
+    const all = await subgraphGql(
+      url(),
+      `query($c: ID!) { customerMessages(customerId: $c) { __typename id subjectKind subjectId status ... on Message { orderId } ... on ReservationMessage { reservationId } } }`,
+      { c: customerId },
+    );
+    expect(all.errors).toBeUndefined();
+    const kinds = all.data.customerMessages.map((m: any) => `${m.__typename} ${m.subjectKind} ${m.subjectId} ${m.orderId ?? m.reservationId} ${m.status}`);
+    expect(kinds.sort()).toEqual(
+      [
+        ...Array(4).fill(`Message ORDER ${order.data.orderId} ${order.data.orderId} PAID`),
+        ...Array(4).fill(`ReservationMessage RESERVATION ${r.reservationId} ${r.reservationId} RESERVED`),
+        ...Array(4).fill(`ReservationMessage RESERVATION ${r.reservationId} ${r.reservationId} CANCELLED`),
+      ].sort(),
+    );
+
+    const ordersOnly = await subgraphGql(url(), `query($c: ID!) { messagesByCustomer(customerId: $c) { orderId subjectKind } }`, { c: customerId });
+    expect(ordersOnly.data.messagesByCustomer).toEqual(Array(4).fill({ orderId: order.data.orderId, subjectKind: 'ORDER' }));
+    // An order's messages and a reservation's never mix, even were the ids equal.
+    const crossed = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { id } }`, { o: r.reservationId });
+    expect(crossed).toEqual({ data: { messagesByOrder: [] } });
+    expect(await subgraphGql(url(), `{ messagesByReservation(reservationId: "no-such-reservation") { id } }`)).toEqual({ data: { messagesByReservation: [] } });
+  });
+
   test('a blank or over-long id is BAD_USER_INPUT naming the argument', async () => {
+    const noReservation = await subgraphGql(url(), `{ messagesByReservation(reservationId: "") { id } }`);
+    expect(noReservation.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reservationId' });
+    const noCustomer = await subgraphGql(url(), `query($c: ID!) { customerMessages(customerId: $c) { id } }`, { c: 'x'.repeat(65) });
+    expect(noCustomer.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
     const blank = await subgraphGql(url(), `{ messagesByCustomer(customerId: "  ") { id } }`);
     expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
     const long = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { id } }`, { o: 'x'.repeat(65) });
@@ -315,6 +466,37 @@ describe('federation', () => {
     );
   });
 
+  test('Reservation._entities adds each reservation’s messages; [] for one notification never heard of', async () => {
+    const r = reservation('c-reservation-entities');
+    await told.confirmed(r);
+    const rows = await settled(r.reservationId, 4, 'RESERVATION');
+    const q = await subgraphGql(url(), `query($r: [_Any!]!) { _entities(representations: $r) { ... on Reservation { id messages { id reservationId status message } } } }`, {
+      r: [
+        { __typename: 'Reservation', id: 'never-heard-of' },
+        { __typename: 'Reservation', id: r.reservationId },
+      ],
+    });
+    expect(q.errors).toBeUndefined();
+    expect(q.data._entities[0]).toEqual({ id: 'never-heard-of', messages: [] });
+    expect(q.data._entities[1].messages.map((m: any) => m.id).sort()).toEqual(rows.map((m) => m.id).sort());
+    expect(new Set(q.data._entities[1].messages.map((m: any) => `${m.reservationId} ${m.status} ${m.message}`))).toEqual(
+      new Set([`${r.reservationId} RESERVED ${r.reservationId} c-reservation-entities Reserved: 1984`]),
+    );
+  });
+
+  test('ReservationMessage._entities resolves a reservation’s message by id; a Message reference to it is null', async () => {
+    const r = reservation('c-reservation-message-entity');
+    await told.confirmed(r);
+    const [m] = await settled(r.reservationId, 4, 'RESERVATION');
+    const q = await subgraphGql(
+      url(),
+      `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on ReservationMessage { id reservationId } ... on Message { id orderId } } }`,
+      { r: [{ __typename: 'ReservationMessage', id: m.id }, { __typename: 'Message', id: m.id }, { __typename: 'ReservationMessage', id: 'nope' }] },
+    );
+    expect(q.errors).toBeUndefined();
+    expect(q.data._entities).toEqual([{ __typename: 'ReservationMessage', id: m.id, reservationId: r.reservationId }, null, null]);
+  });
+
   test('Message._entities resolves a message by id; null when unknown', async () => {
     const { data } = await placed({ customerId: 'c-message-entity' });
     const [m] = await settled(data.orderId, 4);
@@ -340,15 +522,70 @@ describe('its own SQLite database', () => {
     const file = createClient({ url: stack.dbs.url('notification') });
     try {
       const count = async (sql: string, args: string[]) => Number((await file.execute({ sql, args })).rows[0][0]);
-      expect(await count('SELECT COUNT(*) FROM "Message" WHERE "orderId" = ?', [data.orderId])).toBe(4);
+      expect(await count('SELECT COUNT(*) FROM "Message" WHERE "subjectId" = ?', [data.orderId])).toBe(4);
       expect(await count('SELECT COUNT(*) FROM "ProcessedEvent" WHERE "consumer" = ? AND "eventId" = ?', ['notification--order-placed', env.id])).toBe(1);
       expect(await count('SELECT COUNT(*) FROM "OutboxEvent" WHERE "correlationId" = ?', [data.orderId])).toBe(4);
       // Prisma's migration record, as Prisma keeps it in SQLite.
-      const [migration] = (await file.execute('SELECT migration_name, finished_at, applied_steps_count FROM "_prisma_migrations"')).rows;
-      expect(migration).toMatchObject({ migration_name: '20261121000000_init', applied_steps_count: 1 });
-      expect(typeof migration.finished_at).toBe('number');
+      const migrations = (await file.execute('SELECT migration_name, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name')).rows;
+      expect(migrations.map((m) => m.migration_name)).toEqual(migrationNames());
+      for (const m of migrations) {
+        expect(m.applied_steps_count).toBe(1);
+        expect(typeof m.finished_at).toBe('number');
+      }
     } finally {
       file.close();
+    }
+  });
+});
+
+describe('the migration to subjects (orders and reservations) keeps the messages recorded before it', () => {
+  test('an order message written under the first schema is an ORDER message afterwards, with its id, version and state', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'og_test_notification-migration-'));
+    const [first, ...later] = migrationNames();
+    const file = createClient({ url: `file:${join(tmp, 'old.db')}` });
+    try {
+      // A database as the first release left it: only the first migration, one message sent.
+      const firstOnly = join(tmp, 'first-only');
+      cpSync(join(MIGRATIONS, first), join(firstOnly, first), { recursive: true });
+      cpSync(join(MIGRATIONS, 'migration_lock.toml'), join(firstOnly, 'migration_lock.toml'));
+      expect(await applyMigrations(libsqlRunner(file), firstOnly)).toEqual([first]);
+      await file.execute({
+        sql: `INSERT INTO "Message" ("id", "orderId", "customerId", "status", "orderVersion", "text", "channel", "deliveryStatus", "attempts", "nextAttemptAt", "eventId", "createdAt", "updatedAt", "sentAt")
+              VALUES ('m-old', 'o-old', 'c-old', 'SHIPPED', 5, 'o-old c-old Shipped...', 'LOG', 'SENT', 1, NULL, 'e-old', '2025-11-21T05:00:00.000+00:00', '2025-11-21T05:00:00.000+00:00', '2025-11-21T05:00:01.000+00:00')`,
+        args: [],
+      });
+
+      expect(await applyMigrations(libsqlRunner(file), MIGRATIONS)).toEqual(later);
+      const migrated = createNotificationClient(new PrismaLibSql({ url: `file:${join(tmp, 'old.db')}` }));
+      try {
+        expect(await migrated.message.findMany()).toEqual([
+          expect.objectContaining({
+            id: 'm-old',
+            subjectKind: 'ORDER',
+            subjectId: 'o-old',
+            subjectVersion: 5,
+            customerId: 'c-old',
+            status: 'SHIPPED',
+            text: 'o-old c-old Shipped...',
+            channel: 'LOG',
+            deliveryStatus: 'SENT',
+            attempts: 1,
+            eventId: 'e-old',
+            sentAt: new Date('2025-11-21T05:00:01.000Z'),
+          }),
+        ]);
+        // The change it told is still known: the same change told again records nothing new.
+        await expect(
+          migrated.message.create({
+            data: { id: 'm-dup', subjectKind: 'ORDER', subjectId: 'o-old', subjectVersion: 5, customerId: 'c-old', status: 'SHIPPED', text: 't', channel: 'LOG', eventId: 'e-2' },
+          }),
+        ).rejects.toThrow(/Unique constraint/);
+      } finally {
+        await migrated.$disconnect();
+      }
+    } finally {
+      file.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -1,28 +1,42 @@
 import { policy } from '../../platform/consumer';
 import { OrderPlaced, OrderStatusChanged } from '../ordering/contracts';
+import { ReservationCancelled, ReservationConfirmed, ReservationFailed } from '../rental/contracts';
 import type { NotificationTx } from './db';
-import { recordMessages } from './messages';
+import { orderChange, recordMessages, reservationChange } from './messages';
 import type { MessageChannel } from './rules';
 
 /**
  * Every change of an order's status becomes a message to its customer on each configured
  * channel. OrderPlaced is the first change (the order became PAID); OrderStatusChanged the
  * others. Each change is told on its own, so the two subjects may arrive in any order.
+ * A reservation's outcome is told the same way: reserved, no copy left, or cancelled (the
+ * request itself is not: the customer just made it and has the answer).
  */
 export function notificationPolicies(channels: readonly MessageChannel[]) {
   const tellOrderPlaced = policy<NotificationTx, typeof OrderPlaced>({
     name: 'order-placed',
     event: OrderPlaced,
-    async handle(tx, o, env) {
-      await recordMessages(tx, channels, { orderId: o.orderId, customerId: o.customerId, status: o.status, orderVersion: o.version, eventId: env.id });
-    },
+    handle: (tx, o, env) => recordMessages(tx, channels, orderChange(o, env.id)),
   });
   const tellStatusChanged = policy<NotificationTx, typeof OrderStatusChanged>({
     name: 'order-status-changed',
     event: OrderStatusChanged,
-    async handle(tx, s, env) {
-      await recordMessages(tx, channels, { orderId: s.orderId, customerId: s.customerId, status: s.status, orderVersion: s.version, eventId: env.id });
-    },
+    handle: (tx, s, env) => recordMessages(tx, channels, orderChange(s, env.id)),
   });
-  return [tellOrderPlaced, tellStatusChanged];
+  const tellReservationConfirmed = policy<NotificationTx, typeof ReservationConfirmed>({
+    name: 'reservation-confirmed',
+    event: ReservationConfirmed,
+    handle: (tx, r, env) => recordMessages(tx, channels, reservationChange(r, env.id)),
+  });
+  const tellReservationFailed = policy<NotificationTx, typeof ReservationFailed>({
+    name: 'reservation-failed',
+    event: ReservationFailed,
+    handle: (tx, r, env) => recordMessages(tx, channels, reservationChange(r, env.id)),
+  });
+  const tellReservationCancelled = policy<NotificationTx, typeof ReservationCancelled>({
+    name: 'reservation-cancelled',
+    event: ReservationCancelled,
+    handle: (tx, r, env) => recordMessages(tx, channels, reservationChange(r, env.id)),
+  });
+  return [tellOrderPlaced, tellStatusChanged, tellReservationConfirmed, tellReservationFailed, tellReservationCancelled];
 }

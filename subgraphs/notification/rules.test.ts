@@ -1,4 +1,4 @@
-import { humanize, messageText, nextAttemptAfterFailure, parseChannelList } from './rules';
+import { humanize, messageText, nextAttemptAfterFailure, parseChannelList, reservationMessageText, subjectRef } from './rules';
 
 describe('messageText', () => {
   test('SHIPPED is seed 004 word for word: "<orderId> <customerId> Shipped..."', () => {
@@ -27,6 +27,36 @@ describe('messageText', () => {
     expect(humanize('IN_PRODUCTION')).toBe('In production');
     expect(humanize('SHIPPED')).toBe('Shipped');
     expect(humanize('')).toBe('');
+  });
+});
+
+describe('reservationMessageText', () => {
+  const r = { reservationId: 'r-1', customerId: 'c-1', title: '1984' };
+
+  test.each([
+    ['RESERVED', undefined, 'r-1 c-1 Reserved: 1984'],
+    ['CANCELLED', undefined, 'r-1 c-1 Reservation cancelled: 1984'],
+    ['FAILED', 'OUT_OF_STOCK', 'r-1 c-1 No copy available: 1984'],
+    ['REQUESTED', undefined, 'r-1 c-1 Reservation requested: 1984'],
+  ])('%s (%s) reads "<reservationId> <customerId> <what happened>: <title>"', (status, reason, text) => {
+    expect(reservationMessageText({ ...r, status, reason })).toBe(text);
+  });
+
+  test('a failure for another reason (one rental adds later) names it; without a reason it is the lack of a copy', () => {
+    expect(reservationMessageText({ ...r, status: 'FAILED', reason: 'CUSTOMER_BLOCKED' })).toBe('r-1 c-1 Reservation failed (customer blocked): 1984');
+    expect(reservationMessageText({ ...r, status: 'FAILED' })).toBe('r-1 c-1 No copy available: 1984');
+  });
+
+  test('a status without a template still reads well; the title is kept as rental wrote it', () => {
+    expect(reservationMessageText({ ...r, status: 'PICKED_UP' })).toBe('r-1 c-1 Reservation picked up: 1984');
+    expect(reservationMessageText({ ...r, status: '_', title: 'The Little Prince: 75th Anniversary' })).toBe('r-1 c-1 Reservation updated: The Little Prince: 75th Anniversary');
+  });
+});
+
+describe('subjectRef', () => {
+  test('names the subject by the field its kind uses in events and webhooks', () => {
+    expect(subjectRef('ORDER', 'o-1')).toEqual({ orderId: 'o-1' });
+    expect(subjectRef('RESERVATION', 'r-1')).toEqual({ reservationId: 'r-1' });
   });
 });
 

@@ -3,6 +3,20 @@ import { backoffMs } from '../../platform/outbox';
 export const MESSAGE_CHANNELS = ['LOG', 'WEBHOOK', 'TELEGRAM', 'KAKAO'] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
+/**
+ * What a message is about; each subject is a business case with its own id and versions.
+ * REQUEST: a text another context asked for (`POST /internal/messages`); its id is the
+ * caller's correlation id (e.g. a rewards mission id).
+ */
+export const MESSAGE_SUBJECTS = ['ORDER', 'RESERVATION', 'REQUEST'] as const;
+export type MessageSubject = (typeof MESSAGE_SUBJECTS)[number];
+
+/** The subject as the field that names it in events and webhooks: `{ orderId }`, `{ reservationId }` or `{ requestId }`. */
+export function subjectRef(kind: MessageSubject, id: string): { orderId: string } | { reservationId: string } | { requestId: string } {
+  if (kind === 'ORDER') return { orderId: id };
+  return kind === 'RESERVATION' ? { reservationId: id } : { requestId: id };
+}
+
 export const DELIVERY_STATUSES = ['PENDING', 'SENT', 'FAILED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -51,6 +65,30 @@ export const humanize = (status: string) => {
 export function messageText(m: { orderId: string; customerId: string; status: string }): string {
   const headline = HEADLINES[m.status] ?? `${humanize(m.status) || 'Updated'}.`;
   return `${m.orderId} ${m.customerId} ${headline}`;
+}
+
+/**
+ * The text of the message telling a reservation's outcome, in the same form
+ * "<reservationId> <customerId> <what happened>: <title>". A failure for lack of stock
+ * (rental's OUT_OF_STOCK, the only reason today) says so plainly.
+ */
+export function reservationMessageText(r: { reservationId: string; customerId: string; status: string; title: string; reason?: string }): string {
+  return `${r.reservationId} ${r.customerId} ${reservationHeadline(r.status, r.reason)}: ${r.title}`;
+}
+
+function reservationHeadline(status: string, reason?: string): string {
+  switch (status) {
+    case 'REQUESTED':
+      return 'Reservation requested';
+    case 'RESERVED':
+      return 'Reserved';
+    case 'CANCELLED':
+      return 'Reservation cancelled';
+    case 'FAILED':
+      return !reason || reason === 'OUT_OF_STOCK' ? 'No copy available' : `Reservation failed (${humanize(reason).toLowerCase()})`;
+    default:
+      return `Reservation ${humanize(status).toLowerCase() || 'updated'}`;
+  }
 }
 
 export interface RetryPolicy {

@@ -3,7 +3,7 @@ import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
 import type { Channel } from './channels';
 import { MessageFailed, MessageSent } from './contracts';
 import type { Message, NotificationDb } from './db';
-import { nextAttemptAfterFailure, type MessageChannel, type RetryPolicy } from './rules';
+import { nextAttemptAfterFailure, subjectRef, type MessageChannel, type RetryPolicy } from './rules';
 
 export interface SenderOptions extends RetryPolicy {
   /** A send that takes longer fails (and is retried). */
@@ -128,10 +128,15 @@ class Lane {
     if (count === 0) return 'taken';
 
     const attempts = m.attempts + 1;
-    const facts = { messageId: m.id, orderId: m.orderId, customerId: m.customerId, status: m.status, channel: this.channel.name, attempts };
-    const meta = { correlationId: m.orderId, causationId: m.eventId };
+    const about = subjectRef(m.subjectKind, m.subjectId);
+    const facts = { messageId: m.id, ...about, customerId: m.customerId, status: m.status, channel: this.channel.name, attempts };
+    // The business case is the order or the reservation the message is about.
+    const meta = { correlationId: m.subjectId, causationId: m.eventId };
     try {
-      await this.channel.send({ id: m.id, orderId: m.orderId, customerId: m.customerId, status: m.status, text: m.text }, AbortSignal.timeout(this.opts.sendTimeoutMs));
+      await this.channel.send(
+        { id: m.id, subjectKind: m.subjectKind, subjectId: m.subjectId, customerId: m.customerId, status: m.status, text: m.text },
+        AbortSignal.timeout(this.opts.sendTimeoutMs),
+      );
     } catch (e) {
       const error = (e as Error).message.slice(0, 500) || 'send failed';
       const next = nextAttemptAfterFailure(attempts, this.opts);
@@ -140,10 +145,10 @@ class Lane {
         if (!next) await addToOutbox(tx, MessageFailed, { ...facts, error, failedAt: new Date().toISOString() }, meta);
       });
       if (next) {
-        this.log.warn({ messageId: m.id, orderId: m.orderId, attempts, retryAt: next.toISOString(), err: error }, 'send failed, will retry');
+        this.log.warn({ messageId: m.id, ...about, attempts, retryAt: next.toISOString(), err: error }, 'send failed, will retry');
       } else {
         this.relay.notify();
-        this.log.error({ messageId: m.id, orderId: m.orderId, attempts, err: error }, 'send failed, giving up');
+        this.log.error({ messageId: m.id, ...about, attempts, err: error }, 'send failed, giving up');
       }
       return 'failed';
     }
@@ -153,7 +158,7 @@ class Lane {
       await addToOutbox(tx, MessageSent, { ...facts, sentAt: sentAt.toISOString() }, meta);
     });
     this.relay.notify();
-    this.log.debug({ messageId: m.id, orderId: m.orderId, attempts }, 'message sent');
+    this.log.debug({ messageId: m.id, ...about, attempts }, 'message sent');
     return 'sent';
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createChannels } from './channels';
 import { createNotificationClient, type NotificationDb, type NotificationTx } from './db';
+import { messageRequestSchema, recordRequestedMessage } from './message-requests';
 import { notificationPolicies } from './policies';
 import { notificationContext, notificationResolvers, type NotificationContext } from './resolvers';
 import { parseChannelList } from './rules';
@@ -74,6 +75,17 @@ export const notificationSpec: ContextSpec<NotificationDb, NotificationTx, Notif
       policies: notificationPolicies(c.NOTIFY_CHANNELS),
       // Messages a policy recorded are sent right after its commit, outside the transaction.
       afterCommit: () => sender.notify(),
+      internalRoutes(router) {
+        // Generic intake: any context may ask for a message to a customer (rewards' missions and gifts).
+        router.post('/messages', async (req, res) => {
+          const parsed = messageRequestSchema.safeParse(req.body);
+          if (!parsed.success) return void res.status(400).json({ code: 'BAD_USER_INPUT', message: z.prettifyError(parsed.error) });
+          const ids = await recordRequestedMessage(db, c.NOTIFY_CHANNELS, parsed.data);
+          sender.notify();
+          log.info({ source: parsed.data.source, correlationId: parsed.data.correlationId, messageIds: ids }, 'message requested');
+          res.status(201).json({ messageId: ids[0], messageIds: ids });
+        });
+      },
       async start() {
         log.info({ channels: c.NOTIFY_CHANNELS.map((n) => n.toLowerCase()) }, 'notification channels');
         sender.start();

@@ -29,7 +29,7 @@ beforeAll(async () => {
   // Ordering prices orders from its copy of the catalog, learnt from catalog events.
   await waitFor(async () => (await db.catalogProduct.count()) >= 3, 'ordering to learn the catalog');
   payments = new PaymentClient(
-    { baseUrl: paymentBase(), token: DEV_INTERNAL_TOKEN, timeoutMs: 2000, resetMs: 1000, errorThresholdPercentage: 50, volumeThreshold: 5 },
+    { baseUrl: paymentBase(), token: DEV_INTERNAL_TOKEN, timeoutMs: 2000, resetMs: 1000, errorThresholdPercentage: 50, volumeThreshold: 5, maxConcurrent: 10 },
     createLogger('ordering-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }),
   );
 });

@@ -26,6 +26,8 @@ export async function placeOrder(deps: OrderingDeps, input: unknown): Promise<Or
   const cmd = validatePlaceOrder(input);
   const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
   if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
+  // Refuse before writing anything when payment cannot be called now (breaker open, bulkhead full).
+  payments.assertAvailable();
 
   const order = await db.order.create({
     data: {
@@ -54,8 +56,9 @@ export async function placeOrder(deps: OrderingDeps, input: unknown): Promise<Or
       where: { id: order.id },
       data: { status: 'REJECTED', rejectionCode: failure?.code ?? ErrorCode.PAYMENT_UNAVAILABLE, voidPending: failure?.maybeCharged ?? true, version: { increment: 1 } },
     });
+    // An uncertain charge is voided by the recovery loop, not here: an immediate void
+    // would double the calls to a payment that is already too slow.
     log.warn({ code: failure?.code, maybeCharged: failure?.maybeCharged }, 'order rejected: payment failed');
-    if (failure?.maybeCharged) void voidPayment(deps, order.id);
     if (e instanceof DomainError) {
       e.extensions.orderId = order.id;
       throw e;
@@ -129,16 +132,6 @@ export async function moveTo(
     { correlationId: order.id, causationId },
   );
   return updated;
-}
-
-async function voidPayment(deps: OrderingDeps, orderId: string): Promise<void> {
-  try {
-    await deps.payments.void(orderId);
-    await deps.db.order.update({ where: { id: orderId }, data: { voidPending: false } });
-    deps.log.info({ orderId }, 'payment voided for rejected order');
-  } catch (e) {
-    deps.log.warn({ orderId, err: (e as Error).message }, 'could not void payment yet; recovery will retry');
-  }
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PaymentClientConfig {
   errorThresholdPercentage: number;
   /** Calls in the window before the breaker may open at all. */
   volumeThreshold: number;
+  /** Bulkhead: approve calls allowed in flight at once; more are refused at once. */
+  maxConcurrent: number;
 }
 
 export interface ApproveRequest {
@@ -46,6 +48,7 @@ export type ApproveFailure = { code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE';
  */
 export class PaymentClient {
   readonly breaker: CircuitBreaker<[ApproveRequest], { paymentId: string }>;
+  private inFlight = 0;
 
   constructor(
     private readonly cfg: PaymentClientConfig,
@@ -59,18 +62,37 @@ export class PaymentClient {
       volumeThreshold: cfg.volumeThreshold,
       rollingCountTimeout: 10_000,
       errorFilter: (e: Error) => e instanceof PaymentDeclined,
+      capacity: cfg.maxConcurrent,
     });
     this.breaker.on('open', () => log.warn({ breaker: 'payment.approve' }, 'circuit opened: payment calls fail fast'));
     this.breaker.on('halfOpen', () => log.info({ breaker: 'payment.approve' }, 'circuit half-open: trying payment again'));
     this.breaker.on('close', () => log.info({ breaker: 'payment.approve' }, 'circuit closed: payment is back'));
   }
 
+  /**
+   * Fails fast, before the caller writes anything, when a call could not be made
+   * now: the breaker is open, or `maxConcurrent` calls are already waiting on payment.
+   * Under overload this is what keeps ordering responsive: a refusal costs no
+   * database write and no payment call.
+   */
+  assertAvailable(): void {
+    if (this.breaker.opened && !this.breaker.halfOpen) {
+      throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
+    }
+    if (this.inFlight >= this.cfg.maxConcurrent) {
+      throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
+    }
+  }
+
   /** Charges the order (idempotent by order id at payment). Throws ApproveFailure-carrying DomainErrors. */
   async approve(req: ApproveRequest): Promise<{ paymentId: string }> {
+    this.inFlight++;
     try {
       return await this.breaker.fire(req);
     } catch (e) {
       throw this.toFailure(e as Error & { code?: string });
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -79,6 +101,8 @@ export class PaymentClient {
     if (e instanceof PaymentDeclined) failure = { code: 'PAYMENT_DECLINED', maybeCharged: false, message: e.message };
     else if (e.code === 'EOPENBREAKER')
       failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now (circuit open). Please retry shortly.' };
+    else if (e.code === 'ESEMLOCKED')
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is busy right now (too many pending payments). Please retry shortly.' };
     else if (isRefused(e))
       failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now. Please retry shortly.' };
     else

@@ -21,6 +21,8 @@ const config = z.object({
   PAYMENT_BREAKER_RESET_MS: z.coerce.number().int().positive().default(5000),
   PAYMENT_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
   PAYMENT_BREAKER_VOLUME: z.coerce.number().int().min(1).default(5),
+  /** Bulkhead: payment calls in flight at once; beyond it orders are refused at once, writing nothing. */
+  PAYMENT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(10),
   /** How often stale PENDING orders and uncertain charges are settled. */
   RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A PENDING order older than this is considered abandoned by a crash. */
@@ -44,6 +46,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
         resetMs: c.PAYMENT_BREAKER_RESET_MS,
         errorThresholdPercentage: c.PAYMENT_BREAKER_ERROR_PERCENT,
         volumeThreshold: c.PAYMENT_BREAKER_VOLUME,
+        maxConcurrent: c.PAYMENT_MAX_CONCURRENT,
       },
       log,
     );

@@ -33,6 +33,17 @@ const CANCEL = `mutation($o: ID!, $reason: String) { cancelOrder(orderId: $o, re
 const step = (name: 'acceptOrder' | 'startDelivery' | 'completeDelivery', orderId: string) =>
   stack.gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, { o: orderId });
 const readOrder = async (id: string) => (await stack.gql(ORDER, { id })).data.order;
+const MESSAGES = `query($id: ID!) { order(id: $id) { messages { status deliveryStatus message } } }`;
+/** The order's messages through the router (Order.messages from notification), once one per given status is SENT. */
+const sentMessages = (orderId: string, statuses: string[]) =>
+  waitFor(
+    async () => {
+      const m = ((await stack.gql(MESSAGES, { id: orderId })).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
+      return statuses.every((s) => m.some((x) => x.status === s && x.deliveryStatus === 'SENT')) ? m : null;
+    },
+    `notification to send messages about ${orderId} for ${statuses.join(', ')}`,
+    SAGA_WAIT_MS,
+  );
 
 /** Orders a book as the seed does (bookId, qty, customerId) and waits until the bookstore has it. */
 async function orderBook(customerId: string, productId = 'book-10', deliveryAddress = 'Seoul, Jongno-gu 1') {
@@ -81,6 +92,11 @@ test('order a book → paid → the courier starts the delivery → SHIPPED in o
   // What the message service hears (seed: "1 33 Shipped..."): the order, its customer, the new status.
   const { changes } = await sagaEvents(order.id);
   expect(changes.at(-1)!.data).toMatchObject({ orderId: order.id, customerId: '33', status: 'SHIPPED', previousStatus: 'CONFIRMED' });
+
+  // What it sends (seed 004 #9): exactly "<orderId> <customerId> Shipped...", once.
+  const messages = await sentMessages(order.id, ['PAID', 'CONFIRMED', 'SHIPPED']);
+  expect(messages.filter((m) => m.status === 'SHIPPED')).toEqual([{ status: 'SHIPPED', deliveryStatus: 'SENT', message: `${order.id} 33 Shipped...` }]);
+  expect(messages.map((m) => m.status).sort()).toEqual(['CONFIRMED', 'PAID', 'SHIPPED']);
 });
 
 test('cancel → payment cancelled (refund recorded) → delivery cancelled → order CANCELLED in ordering and mypage', async () => {
@@ -116,6 +132,14 @@ test('cancel → payment cancelled (refund recorded) → delivery cancelled → 
 
   // The courier cannot take a cancelled order.
   expect((await step('startDelivery', order.id)).errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'CANCELLED' });
+
+  // The customer is told of the cancellation and of its end, one message each; nothing ever said it shipped.
+  const messages = await sentMessages(order.id, ['PAID', 'CONFIRMED', 'CANCELLING', 'CANCELLED']);
+  expect(messages.filter((m) => m.status === 'CANCELLING' || m.status === 'CANCELLED').sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+    { status: 'CANCELLED', deliveryStatus: 'SENT', message: `${order.id} 34 Cancelled. Your payment was refunded.` },
+    { status: 'CANCELLING', deliveryStatus: 'SENT', message: `${order.id} 34 Cancelling. We are cancelling your order and its payment.` },
+  ]);
+  expect(messages).toHaveLength(4);
 });
 
 test('cancelling twice is harmless: the same order comes back, one saga runs', async () => {
@@ -179,6 +203,11 @@ test('the courier left before delivery saw the cancellation: the saga ends CANCE
   await waitFor(async () => (await js.consumer('DELIVERY', 'ordering--delivery-started')).num_ack_pending === 0, 'ordering to ack', SAGA_WAIT_MS);
   expect((await readOrder(order.id)).status).toBe('CANCELLATION_FAILED');
   expect((await stack.gql(CANCEL, { o: order.id })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'CANCELLATION_FAILED' });
+  // The customer hears that the cancellation failed, not silence.
+  const messages = await sentMessages(order.id, ['CANCELLATION_FAILED']);
+  expect(messages.filter((m) => m.status === 'CANCELLATION_FAILED').map((m) => m.message)).toEqual([
+    `${order.id} 37 Cancellation failed. Your order goes on; please contact the store.`,
+  ]);
 });
 
 test('cancelling an unknown order is ORDER_NOT_FOUND; a blank id is BAD_USER_INPUT', async () => {

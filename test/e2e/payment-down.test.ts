@@ -74,8 +74,12 @@ test('the breaker opens after repeated failures, fails fast, then half-opens and
   const codes: string[] = [];
   for (let i = 0; i < 6; i++) codes.push(String((await place(`c-breaker-${i}`)).errors?.[0].extensions?.code));
   expect(new Set(codes)).toEqual(new Set(['PAYMENT_UNAVAILABLE']));
+  const ordersBefore = await stack.services.ordering!.db.order.count();
   const open = await place('c-open');
   expect(open.errors?.[0].message).toMatch(/circuit open/);
+  // While the breaker is open an order is refused before anything is written.
+  expect(open.errors?.[0].extensions).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', reason: 'CIRCUIT_OPEN' });
+  expect(await stack.services.ordering!.db.order.count()).toBe(ordersBefore);
 
   payment = await stack.spawn('payment');
   const recovered = await waitFor(async () => {

@@ -45,6 +45,37 @@ async function publishedChanges(orderId: string): Promise<Array<[string, string,
     .map((e) => [e.data.previousStatus, e.data.status, e.data.version]);
 }
 
+const MESSAGES = `query($id: ID!) { order(id: $id) { messages { status deliveryStatus message } } }`;
+/** What notification tells the customer per order status (its log channel, the default). */
+const TOLD: Record<string, string> = {
+  PAID: 'Paid. Your order is placed.',
+  CONFIRMED: 'Confirmed. The store accepted your order.',
+  IN_PRODUCTION: 'In production. The store is preparing your order.',
+  SHIPPED: 'Shipped...',
+  DELIVERED: 'Delivered. Enjoy!',
+  CANCELLING: 'Cancelling. We are cancelling your order and its payment.',
+  CANCELLED: 'Cancelled. Your payment was refunded.',
+};
+/**
+ * Seed 002 #8, through the router (Order.messages from notification): waits until every
+ * message about the order is SENT and there is one per status it went through, then checks
+ * exactly that, in status order (the two ordering subjects may reach notification in any order).
+ */
+async function expectOneMessagePerStatus(order: { id: string; customerId: string }, statuses: string[]) {
+  const messages = await waitFor(
+    async () => {
+      const m = ((await stack.gql(MESSAGES, { id: order.id })).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
+      return m.length >= statuses.length && m.every((x) => x.deliveryStatus === 'SENT') ? m : null;
+    },
+    `a sent message about ${order.id} for each of ${statuses.join(', ')}`,
+    SAGA_WAIT_MS,
+  );
+  const rank = (s: string) => statuses.indexOf(s);
+  expect([...messages].sort((a, b) => rank(a.status) - rank(b.status))).toEqual(
+    statuses.map((status) => ({ status, deliveryStatus: 'SENT', message: `${order.id} ${order.customerId} ${TOLD[status]}` })),
+  );
+}
+
 const pizzaOrder = (customerId: string) => ({ customerId, productId: 'pepperoniPizza', qty: 1, paymentMethod: 'CREDIT_CARD', deliveryAddress: 'ThewellI007Ho' });
 
 test('the pizzeria’s menu: pepperoniPizza at 10000 and more options', async () => {
@@ -111,6 +142,9 @@ test('order → pay → accept → production → delivery → completed; orderi
     ['IN_PRODUCTION', 'SHIPPED', 5],
     ['SHIPPED', 'DELIVERED', 6],
   ]);
+
+  // The notification manager recorded every change: one message each, sent (log channel).
+  await expectOneMessagePerStatus(order, ['PAID', 'CONFIRMED', 'IN_PRODUCTION', 'SHIPPED', 'DELIVERED']);
 });
 
 test('illegal steps are coded errors and change nothing; a delivered pizza cannot be cancelled', async () => {
@@ -161,6 +195,7 @@ test('a pizza in production is cancelled: its payment refunded, its delivery can
     ['IN_PRODUCTION', 'CANCELLING', 5],
     ['CANCELLING', 'CANCELLED', 6],
   ]);
+  await expectOneMessagePerStatus(order, ['PAID', 'CONFIRMED', 'IN_PRODUCTION', 'CANCELLING', 'CANCELLED']);
 });
 
 describe('bad pizza orders get a coded error and write nothing', () => {

@@ -17,7 +17,7 @@ let js: TestJetStream;
 const BOOKS = ['book-1984', 'book-dune', 'book-hobbit', 'book-little-prince', 'book-sapiens', 'book-brave-new-world'];
 
 beforeAll(async () => {
-  stack = await startStack({ contexts: ['catalog', 'rental', 'mypage'] });
+  stack = await startStack({ contexts: ['catalog', 'rental', 'mypage', 'notification'] });
   inventory = await stack.spawn('inventory');
   inv = createInventoryClient(new PrismaPg({ connectionString: stack.dbs.url('inventory') }));
   rental = stack.services.rental!.db;
@@ -67,6 +67,13 @@ const myReservation = (customerId: string, id: string, status: string) =>
     const v = ((await stack.gql(MY_RESERVATIONS, { c: customerId })).data?.myReservations ?? []).find((x: any) => x.reservationId === id);
     return v?.status === status ? v : null;
   }, `mypage to show reservation ${id} as ${status}`, 30_000);
+const MESSAGES = `query($id: ID!) { reservation(id: $id) { messages { status deliveryStatus message } } }`;
+/** The customer's messages about a reservation through the router (Reservation.messages from notification), once `n` are SENT. */
+const sentMessages = (id: string, n: number) =>
+  waitFor(async () => {
+    const m = ((await stack.gql(MESSAGES, { id })).data?.reservation?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
+    return m.length >= n && m.every((x) => x.deliveryStatus === 'SENT') ? m : null;
+  }, `notification to send ${n} message(s) about reservation ${id}`, 30_000);
 /** True once inventory has worked off every reservation event (requests and cancellations). */
 const inventoryIdle = async () =>
   consumerSettled(await js.consumer('RENTAL', 'inventory--reservation-requested')) && consumerSettled(await js.consumer('RENTAL', 'inventory--reservation-cancelled'));
@@ -97,6 +104,8 @@ test('seed case 1: stock 5 → reserve → RESERVED, stock 4; the stock list and
   });
   await stockLine('book-1984', 4);
   await myReservation('c-1', r.id, 'RESERVED');
+  // The customer is told (notification, log channel).
+  expect(await sentMessages(r.id, 1)).toEqual([{ status: 'RESERVED', deliveryStatus: 'SENT', message: `${r.id} c-1 Reserved: 1984` }]);
 });
 
 test('seed case 2: stock 0 → reserve → FAILED, with the reason visible; stock unchanged', async () => {
@@ -107,6 +116,7 @@ test('seed case 2: stock 0 → reserve → FAILED, with the reason visible; stoc
   expect(done.failureReason).toBe('OUT_OF_STOCK');
   expect(await stockOf('book-dune')).toEqual({ onHand: 0, reserved: 0, available: 0 });
   expect(await myReservation('c-2', r.id, 'FAILED')).toMatchObject({ failureReason: 'OUT_OF_STOCK', title: 'Dune' });
+  expect(await sentMessages(r.id, 1)).toEqual([{ status: 'FAILED', deliveryStatus: 'SENT', message: `${r.id} c-2 No copy available: Dune` }]);
   // A failed reservation cannot be cancelled.
   const cancel = await stack.gql(CANCEL, { id: r.id });
   expect(cancel.errors?.[0].extensions?.code).toBe('RESERVATION_NOT_CANCELLABLE');
@@ -130,6 +140,13 @@ test('seed case 3: stock 5 → reserve → cancel → CANCELLED, stock back to 5
   expect(again.errors?.[0].extensions?.code).toBe('RESERVATION_NOT_CANCELLABLE');
   await waitFor(inventoryIdle, 'inventory to be idle');
   expect(await inv.stockMovement.count({ where: { reservationId: r.id } })).toBe(2);
+
+  // Told twice: reserved, then cancelled (the refused second cancel tells nothing).
+  const messages = await sentMessages(r.id, 2);
+  expect([...messages].sort((a, b) => b.status.localeCompare(a.status))).toEqual([
+    { status: 'RESERVED', deliveryStatus: 'SENT', message: `${r.id} c-3 Reserved: The Hobbit` },
+    { status: 'CANCELLED', deliveryStatus: 'SENT', message: `${r.id} c-3 Reservation cancelled: The Hobbit` },
+  ]);
 });
 
 describe('bad input gets a coded error and writes nothing', () => {
