@@ -55,7 +55,7 @@ test('the supergraph names every subgraph of supergraph.yaml with its routing UR
   const composed = subgraphsOf(readFileSync(SUPERGRAPH_FILE, 'utf8'));
   const expected = Object.fromEntries(Object.entries(config.subgraphs).map(([name, s]) => [name, s.routing_url]));
   expect(composed).toEqual(expected);
-  expect(Object.keys(expected).sort()).toEqual(['catalog', 'delivery', 'inventory', 'mypage', 'notification', 'ordering', 'payment', 'rental']);
+  expect(Object.keys(expected).sort()).toEqual(['catalog', 'delivery', 'inventory', 'mypage', 'notification', 'ordering', 'payment', 'rental', 'rewards']);
 });
 
 test('a copy of the real subgraph set in another folder composes to the committed supergraph (paths are relative to the yaml)', () => {

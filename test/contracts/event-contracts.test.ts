@@ -37,7 +37,11 @@ import { inventorySpec } from '../../subgraphs/inventory/service';
 import * as rentalContracts from '../../subgraphs/rental/contracts';
 import { confirmOnStockReserved, failOnStockReservationFailed, rememberProducts as rentalRemembersProducts } from '../../subgraphs/rental/policies';
 import { rentalSpec } from '../../subgraphs/rental/service';
+import * as notificationContracts from '../../subgraphs/notification/contracts';
 import { notificationSpec } from '../../subgraphs/notification/service';
+import * as rewardsContracts from '../../subgraphs/rewards/contracts';
+import { countPaidOrder, recordMessageSent, updateMissionView } from '../../subgraphs/rewards/policies';
+import { rewardsSpec } from '../../subgraphs/rewards/service';
 import { reservationCancelled, reservationConfirmed, reservationFailed, reservationRequested } from '../../subgraphs/mypage/reservation-views';
 import { countOnStockReceived, countOnStockReleased, countOnStockReserved, titleFromCatalog } from '../../subgraphs/mypage/stock-list';
 
@@ -51,9 +55,11 @@ const producers: Record<string, Record<string, unknown>> = {
   delivery: deliveryContracts,
   inventory: inventoryContracts,
   rental: rentalContracts,
+  rewards: rewardsContracts,
+  notification: notificationContracts,
 };
 
-const specs = [catalogSpec, orderingSpec, paymentSpec, deliverySpec, mypageSpec, inventorySpec, rentalSpec, notificationSpec] as unknown as ContextSpec<any, any, any, any>[];
+const specs = [catalogSpec, orderingSpec, paymentSpec, deliverySpec, mypageSpec, inventorySpec, rentalSpec, notificationSpec, rewardsSpec] as unknown as ContextSpec<any, any, any, any>[];
 
 /** The policies each context really registers, read from its service spec (built with inert dependencies). */
 const built: Array<{ context: string; parts: ContextParts<any, any> }> = specs.map((spec) => {
@@ -472,11 +478,11 @@ uses.push(
 
 // Notification's policies are built for its configured channels (here the default, log): taken from its built parts.
 const notificationPolicy = (name: string) => built.find((b) => b.context === 'notification')!.parts.policies!.find((p) => p.name === name) as AnyPolicy;
-const messageFor = (env: Envelope<any>, status: string, orderVersion: number) => ({
+const messageFor = (env: Envelope<any>, status: string, subjectVersion: number, subjectKind: 'ORDER' | 'RESERVATION' = 'ORDER', subjectId = orderId) => ({
   op: 'message.upsert',
   args: {
-    where: { orderId_orderVersion_channel: { orderId, orderVersion, channel: 'LOG' } },
-    create: expect.objectContaining({ orderId, customerId: 'c-1', status, orderVersion, channel: 'LOG', deliveryStatus: 'PENDING', eventId: env.id }),
+    where: { subjectKind_subjectId_subjectVersion_channel: { subjectKind, subjectId, subjectVersion, channel: 'LOG' } },
+    create: expect.objectContaining({ subjectKind, subjectId, customerId: 'c-1', status, subjectVersion, channel: 'LOG', deliveryStatus: 'PENDING', eventId: env.id }),
     update: {},
   },
 });
@@ -501,6 +507,40 @@ uses.push(
     effect(calls, env) {
       expect(calls).toEqual([messageFor(env, 'CONFIRMED', 3)]);
       expect(calls[0].args.create.text).toBe(`${orderId} c-1 Confirmed. The store accepted your order.`);
+    },
+  },
+  // Issue 4: the customer is told a reservation's outcome.
+  {
+    consumer: 'notification',
+    policy: notificationPolicy('reservation-confirmed'),
+    producer: 'rental',
+    contract: 'ReservationConfirmed',
+    sample: reservationSamples.reservationConfirmed,
+    effect(calls, env) {
+      expect(calls).toEqual([messageFor(env, 'RESERVED', 2, 'RESERVATION', reservationId)]);
+      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 Reserved: 1984`);
+    },
+  },
+  {
+    consumer: 'notification',
+    policy: notificationPolicy('reservation-failed'),
+    producer: 'rental',
+    contract: 'ReservationFailed',
+    sample: reservationSamples.reservationFailed,
+    effect(calls, env) {
+      expect(calls).toEqual([messageFor(env, 'FAILED', 2, 'RESERVATION', reservationId)]);
+      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 No copy available: 1984`);
+    },
+  },
+  {
+    consumer: 'notification',
+    policy: notificationPolicy('reservation-cancelled'),
+    producer: 'rental',
+    contract: 'ReservationCancelled',
+    sample: reservationSamples.reservationCancelled,
+    effect(calls, env) {
+      expect(calls).toEqual([messageFor(env, 'CANCELLED', 3, 'RESERVATION', reservationId)]);
+      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 Reservation cancelled: 1984`);
     },
   },
 );
@@ -686,6 +726,110 @@ uses.push(
     },
   },
 );
+
+// ---- seed 003: rewards (missions move on ordering's OrderPlaced; ordering knows nothing of rewards) ----
+const missionRow = (kind: 'THREE_ORDERS' | 'FIRST_PIZZA', progress: number, target: number) => ({
+  id: `mission-${kind}`,
+  customerId: 'c-1',
+  kind,
+  target,
+  progress,
+  status: 'IN_PROGRESS',
+  rewardPoints: kind === 'THREE_ORDERS' ? 300 : 100,
+  rewardId: null,
+  messageStatus: 'NONE',
+  messageId: null,
+  version: progress + 1,
+  completedAt: null,
+  createdAt: new Date('2026-11-21T09:00:00.000Z'),
+  updatedAt: new Date('2026-11-21T09:00:00.000Z'),
+});
+uses.push({
+  consumer: 'rewards',
+  policy: countPaidOrder as unknown as AnyPolicy,
+  producer: 'ordering',
+  contract: 'OrderPlaced',
+  sample: samples.orderPlaced,
+  answers: {
+    'mission.findMany': () => [missionRow('FIRST_PIZZA', 0, 1), missionRow('THREE_ORDERS', 2, 3)],
+    'missionOrder.createMany': () => ({ count: 1 }),
+    'mission.updateMany': () => ({ count: 1 }),
+    'mission.findUniqueOrThrow': () => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', messageStatus: 'QUEUED', version: 4 }),
+  },
+  effect(calls, env) {
+    // A cake order is no pizza: only "place 3 orders" counts it, and its third order completes it.
+    expect(calls.filter((c) => c.op === 'missionOrder.createMany').map((c) => c.args)).toEqual([{ data: [{ missionId: 'mission-THREE_ORDERS', orderId }], skipDuplicates: true }]);
+    expect(calls.find((c) => c.op === 'mission.updateMany')!.args).toMatchObject({ where: { id: 'mission-THREE_ORDERS', version: 3 }, data: { progress: 3, status: 'COMPLETED' } });
+    expect(calls.find((c) => c.op === 'wallet.upsert')!.args).toMatchObject({ where: { customerId: 'c-1' }, update: { points: { increment: 300 } } });
+    const subjects = calls.filter((c) => c.op === '$executeRaw').map((c) => (c.args as string[])[1]);
+    expect(subjects).toEqual([rewardsContracts.MissionCompleted.subject, rewardsContracts.RewardGranted.subject, rewardsContracts.MissionUpdated.subject]);
+    for (const c of calls.filter((x) => x.op === '$executeRaw')) {
+      const [, , , payload] = c.args as [string, string, string, string];
+      expect(JSON.parse(payload)).toMatchObject({ correlationId: 'mission-THREE_ORDERS', causationId: env.id });
+    }
+  },
+});
+uses.push({
+  consumer: 'rewards',
+  policy: recordMessageSent as unknown as AnyPolicy,
+  producer: 'notification',
+  contract: 'MessageSent',
+  sample: () =>
+    createEnvelope(
+      notificationContracts.MessageSent,
+      { messageId: 'msg-1', requestId: 'mission-THREE_ORDERS', customerId: 'c-1', status: 'REQUESTED', channel: 'TELEGRAM', attempts: 1, sentAt: '2026-11-21T09:40:00.000Z' },
+      { correlationId: 'mission-THREE_ORDERS', causationId: 'rewards:mission-THREE_ORDERS' },
+    ),
+  answers: {
+    'outgoingMessage.findFirst': () => ({ id: 'out-1', subjectKind: 'MISSION', subjectId: 'mission-THREE_ORDERS', messageId: 'msg-0', status: 'REQUESTED' }),
+    'outgoingMessage.updateMany': () => ({ count: 1 }),
+    'mission.findUniqueOrThrow': () => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', messageStatus: 'REQUESTED', messageId: 'msg-0', version: 5 }),
+    'mission.update': ({ data }) => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', ...data, updatedAt: new Date('2026-11-21T09:40:01.000Z') }),
+  },
+  effect(calls, env) {
+    expect(calls[0]).toEqual({ op: 'outgoingMessage.findFirst', args: { where: { subjectId: 'mission-THREE_ORDERS' } } });
+    expect(calls.find((c) => c.op === 'outgoingMessage.updateMany')!.args).toMatchObject({ where: { id: 'out-1', status: { in: ['QUEUED', 'REQUESTED'] } }, data: { status: 'SENT' } });
+    const [, subject, , payload] = calls.find((c) => c.op === '$executeRaw')!.args as [string, string, string, string];
+    expect(subject).toBe(rewardsContracts.MissionUpdated.subject);
+    expect(parseEvent(rewardsContracts.MissionUpdated, payload)).toMatchObject({
+      correlationId: 'mission-THREE_ORDERS',
+      causationId: env.id,
+      data: { messageStatus: 'SENT', messageId: 'msg-0', version: 6 },
+    });
+  },
+});
+uses.push({
+  consumer: 'rewards',
+  policy: updateMissionView as unknown as AnyPolicy,
+  producer: 'rewards',
+  contract: 'MissionUpdated',
+  sample: () =>
+    createEnvelope(
+      rewardsContracts.MissionUpdated,
+      {
+        missionId: 'mission-THREE_ORDERS',
+        customerId: 'c-1',
+        kind: 'THREE_ORDERS',
+        status: 'COMPLETED',
+        progress: 3,
+        target: 3,
+        rewardId: 'reward-1',
+        messageId: 'msg-0',
+        messageStatus: 'SENT',
+        completedAt: '2026-11-21T09:39:00.000Z',
+        version: 6,
+        updatedAt: '2026-11-21T09:40:01.000Z',
+      },
+      { correlationId: 'mission-THREE_ORDERS' },
+    ),
+  answers: { 'missionView.updateMany': () => ({ count: 1 }) },
+  effect(calls) {
+    expect(calls.map((c) => c.op)).toEqual(['missionView.upsert', 'missionView.updateMany']);
+    expect(calls[0].args).toMatchObject({ where: { missionId: 'mission-THREE_ORDERS' }, create: { customerId: 'c-1', rewardId: 'reward-1', messageStatus: 'SENT', version: 6 }, update: {} });
+    // Only a newer version changes the page: a late, older MissionUpdated never wins.
+    expect(calls[1].args).toMatchObject({ where: { missionId: 'mission-THREE_ORDERS', version: { lt: 6 } }, data: { status: 'COMPLETED', progress: 3, messageStatus: 'SENT' } });
+  },
+});
 
 test('the table covers exactly the policies the contexts register', () => {
   const registered = built.flatMap(({ context, parts }) => (parts.policies ?? []).map((p) => ({ context, p })));

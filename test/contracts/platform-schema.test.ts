@@ -52,7 +52,7 @@ test('the SQLite part has the models of the PostgreSQL part, field for field and
 });
 
 test('every context has a Prisma schema folder', () => {
-  expect(contexts).toEqual(['catalog', 'delivery', 'inventory', 'mypage', 'notification', 'ordering', 'payment', 'rental']);
+  expect(contexts).toEqual(['catalog', 'delivery', 'inventory', 'mypage', 'notification', 'ordering', 'payment', 'rental', 'rewards']);
 });
 
 test('polyglot persistence: notification runs on SQLite, every other context on PostgreSQL', () => {

@@ -45,7 +45,15 @@ export interface SpawnedService {
  * PostgreSQL databases, the given contexts in-process on fixed free ports (so a
  * context can be stopped and started again at the same address), and the router.
  */
-export async function startStack(opts: { contexts?: ContextName[]; router?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    contexts?: ContextName[];
+    router?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** A supergraph file for the router instead of the committed one (e.g. composed without a context). */
+    supergraphPath?: string;
+  } = {},
+): Promise<Stack> {
   const contexts = opts.contexts ?? [...CONTEXTS];
   const nats = await startNatsServer();
   const dbs = await createTestDatabases([...CONTEXTS]);
@@ -63,6 +71,7 @@ export async function startStack(opts: { contexts?: ContextName[]; router?: bool
     ...dbs.env,
     PORT: String(ports[name]),
     PAYMENT_URL: `http://127.0.0.1:${ports.payment}`,
+    NOTIFICATION_URL: `http://127.0.0.1:${ports.notification}`,
     OUTBOX_POLL_MS: '200',
     CONSUMER_MAX_DELIVER: '3',
     ...opts.env,
@@ -130,6 +139,7 @@ export async function startStack(opts: { contexts?: ContextName[]; router?: bool
         LOG_FORMAT: 'json',
         HOST: '127.0.0.1',
         PORT: String(ports.router),
+        ...(opts.supergraphPath ? { SUPERGRAPH_PATH: opts.supergraphPath } : {}),
         ...Object.fromEntries(CONTEXTS.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
       });
     }

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { DomainError, ErrorCode } from '../../platform/errors';
+import { addToOutbox } from '../../platform/outbox';
+import { GiftExchanged, GiftUsed } from './contracts';
+import type { Gift, RewardsDb } from './db';
+import type { MessageDispatcher } from './messages';
+import { GIFTS, giftMessageText, giftOffer } from './rules';
+
+const idInput = z.string().trim().min(1).max(64);
+
+function input(field: string, value: unknown): string {
+  const parsed = idInput.safeParse(value);
+  if (!parsed.success) throw new DomainError(ErrorCode.BAD_USER_INPUT, `${field} is required (at most 64 characters).`, { field });
+  return parsed.data;
+}
+
+/**
+ * Points for a gift. The debit is one conditional UPDATE (`points >= cost`): two concurrent
+ * exchanges cannot both spend the same points, and the wallet never goes negative.
+ */
+export async function exchangeGift(db: RewardsDb, rawCustomerId: unknown, rawGiftId: unknown): Promise<Gift> {
+  const customerId = input('customerId', rawCustomerId);
+  const offerId = input('giftId', rawGiftId);
+  const offer = giftOffer(offerId);
+  if (!offer) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${offerId}; the catalog has ${GIFTS.map((g) => g.giftId).join(', ')}.`, { giftId: offerId });
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.wallet.updateMany({ where: { customerId, points: { gte: offer.cost } }, data: { points: { decrement: offer.cost } } });
+    if (count === 0) {
+      const wallet = await tx.wallet.findUnique({ where: { customerId } });
+      throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `${offer.name} costs ${offer.cost} points; the wallet holds ${wallet?.points ?? 0}.`, {
+        cost: offer.cost,
+        points: wallet?.points ?? 0,
+      });
+    }
+    const wallet = await tx.wallet.findUniqueOrThrow({ where: { customerId } });
+    const gift = await tx.gift.create({ data: { id: randomUUID(), customerId, giftId: offer.giftId, name: offer.name, cost: offer.cost } });
+    await addToOutbox(
+      tx,
+      GiftExchanged,
+      { giftId: gift.id, offerId: offer.giftId, customerId, cost: offer.cost, balance: wallet.points, exchangedAt: gift.exchangedAt.toISOString() },
+      { correlationId: gift.id },
+    );
+    return gift;
+  });
+}
+
+/**
+ * Uses a gift, then tells the customer on Telegram through notification, synchronously.
+ * The use is rewards' own fact and stands whatever notification does: when notification is
+ * down, slow, its breaker open or another call pending, the message stays queued
+ * (messageStatus QUEUED) and the retry loop sends it once notification answers again. A
+ * customer at the counter must not be refused a gift because a message could not go out.
+ */
+export async function useGift(db: RewardsDb, dispatcher: Pick<MessageDispatcher, 'sendNow' | 'leaseUntil'>, rawId: unknown, onCommit: () => void): Promise<Gift> {
+  const id = input('id', rawId);
+  const usedAt = new Date();
+  await db.$transaction(async (tx) => {
+    const gift = await tx.gift.findUnique({ where: { id } });
+    if (!gift) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${id}.`, { id });
+    const { count } = await tx.gift.updateMany({ where: { id, status: 'OWNED' }, data: { status: 'USED', usedAt, messageStatus: 'QUEUED' } });
+    if (count === 0) throw new DomainError(ErrorCode.GIFT_ALREADY_USED, `Gift ${id} was already used.`, { id });
+    await tx.outgoingMessage.create({
+      data: {
+        id: randomUUID(),
+        customerId: gift.customerId,
+        text: giftMessageText(gift.name, gift.id),
+        subjectKind: 'GIFT',
+        subjectId: gift.id,
+        // Held for the synchronous send below: the retry loop only takes it if that send never finishes.
+        nextAttemptAt: dispatcher.leaseUntil(),
+      },
+    });
+    await addToOutbox(tx, GiftUsed, { giftId: gift.id, offerId: gift.giftId, customerId: gift.customerId, usedAt: usedAt.toISOString() }, { correlationId: gift.id });
+  });
+  onCommit();
+  await dispatcher.sendNow('GIFT', id);
+  return db.gift.findUniqueOrThrow({ where: { id } });
+}

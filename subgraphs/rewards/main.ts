@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startRewards } from './service';
+
+runMain('rewards', () => startRewards());
