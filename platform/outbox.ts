@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { RawSql } from './database';
 import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import { WakeLoop } from './wake-loop';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
 
 /**
@@ -37,10 +38,7 @@ export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
  * (replicas) may publish a row twice; the message id makes that harmless.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly loop: WakeLoop;
   private readonly sql: PlatformSql;
 
   constructor(
@@ -50,40 +48,20 @@ export class OutboxRelay {
     private readonly opts: { pollMs: number; batchSize?: number } = { pollMs: 1000 },
   ) {
     this.sql = platformSqlFor(db);
+    this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
   }
 
   start(): void {
-    this.stopped = false;
-    this.notify();
+    this.loop.start();
   }
 
   /** Publishes soon: call after a transaction that wrote to the outbox committed. */
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((e) => this.log.error({ err: e }, 'outbox relay pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.notify();
-        } else {
-          this.timer = setTimeout(() => this.notify(), this.opts.pollMs);
-        }
-      });
+    this.loop.notify();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Publishes every row that is due; returns how many were sent. */
@@ -93,7 +71,7 @@ export class OutboxRelay {
       const rows = await this.sql.dueOutbox(this.db, this.opts.batchSize ?? 100);
       if (rows.length === 0) return sent;
       for (const row of rows) {
-        if (this.stopped && sent > 0) return sent;
+        if (this.loop.stopped && sent > 0) return sent;
         try {
           const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
           const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });

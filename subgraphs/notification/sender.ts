@@ -1,5 +1,6 @@
 import type { Logger } from '../../platform/logger';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import { WakeLoop } from '../../platform/wake-loop';
 import type { Channel } from './channels';
 import { MessageFailed, MessageSent } from './contracts';
 import type { Message, NotificationDb } from './db';
@@ -49,10 +50,7 @@ export class MessageSender {
 }
 
 class Lane {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly channel: Channel,
@@ -60,39 +58,20 @@ class Lane {
     private readonly relay: Pick<OutboxRelay, 'notify'>,
     private readonly log: Logger,
     private readonly opts: SenderOptions,
-  ) {}
+  ) {
+    this.loop = new WakeLoop(() => this.pass(true), { pollMs: opts.pollMs, log, failure: 'message sender pass failed' });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.notify();
+    this.loop.start();
   }
 
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.pass(true)
-      .then(() => undefined)
-      .catch((e) => this.log.error({ err: e }, 'message sender pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.notify();
-        } else {
-          this.timer = setTimeout(() => this.notify(), this.opts.pollMs);
-        }
-      });
+    this.loop.notify();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Sends every message of this channel that is due; returns how many were sent. */
@@ -111,7 +90,7 @@ class Lane {
       });
       let claimed = 0;
       for (const m of due) {
-        if (untilStopped && this.stopped) return sent;
+        if (untilStopped && this.loop.stopped) return sent;
         const outcome = await this.deliver(m);
         if (outcome !== 'taken') claimed++;
         if (outcome === 'sent') sent++;

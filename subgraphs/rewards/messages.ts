@@ -1,4 +1,5 @@
 import type { Logger } from '../../platform/logger';
+import { WakeLoop } from '../../platform/wake-loop';
 import { backoffMs } from '../../platform/outbox';
 import type { MessageStatus, OutgoingMessage, RewardsDb, RewardsTx } from './db';
 import { announceMission } from './missions';
@@ -16,49 +17,27 @@ export type SendOutcome = 'QUEUED' | 'REQUESTED' | 'SENT';
  * gift records it, in one transaction with the row; notification's MessageSent makes it SENT.
  */
 export class MessageDispatcher {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly loop: WakeLoop;
 
   constructor(
     private readonly db: RewardsDb,
     private readonly client: Pick<NotificationClient, 'send'>,
     private readonly log: Logger,
     private readonly opts: { pollMs: number; timeoutMs: number; onCommit: () => void },
-  ) {}
+  ) {
+    this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'message dispatch pass failed' });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.notify();
+    this.loop.start();
   }
 
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((e) => this.log.error({ err: e }, 'message dispatch pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.notify();
-        } else {
-          this.timer = setTimeout(() => this.notify(), this.opts.pollMs);
-        }
-      });
+    this.loop.notify();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Sends every due message once; returns how many notification accepted. */

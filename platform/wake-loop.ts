@@ -1,0 +1,58 @@
+import type { Logger } from './logger';
+
+/**
+ * Runs a pass of background work when woken (right after a commit that created
+ * work) and every `pollMs` otherwise, so nothing waits for a poll and nothing is
+ * missed if a wake-up is. One pass at a time: a wake-up during a pass runs another
+ * right after it. `stop()` waits for the pass in hand. Used by the outbox relay,
+ * notification's send lanes and rewards' message dispatcher.
+ */
+export class WakeLoop {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private halted = true;
+
+  constructor(
+    private readonly pass: () => Promise<unknown>,
+    private readonly opts: { pollMs: number; log: Logger; failure: string },
+  ) {}
+
+  /** True until started and after stop(): a long pass may check it to end early. */
+  get stopped(): boolean {
+    return this.halted;
+  }
+
+  start(): void {
+    this.halted = false;
+    this.notify();
+  }
+
+  notify(): void {
+    if (this.halted) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.pass()
+      .then(() => undefined)
+      .catch((e) => this.opts.log.error({ err: e }, this.opts.failure))
+      .finally(() => {
+        this.running = undefined;
+        if (this.halted) return;
+        if (this.again) {
+          this.again = false;
+          this.notify();
+        } else {
+          this.timer = setTimeout(() => this.notify(), this.opts.pollMs);
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.halted = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
