@@ -17,6 +17,7 @@ import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config'
 import { engineOfMigrations, openDatabase, type DriverAdapter, type PlatformDb, type RawSql } from './database';
 import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
+import { actorOf, type AuthContext } from './auth';
 import { isDomainError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
@@ -167,7 +168,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     '/graphql',
     requireToken(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => (parts.requestContext?.(req) ?? {}) as Ctx }),
+    // The actor the router verified (see platform/auth.ts); trusted only behind the router token above.
+    expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));

@@ -6,11 +6,20 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Kind, parse, type DocumentNode } from 'graphql';
+import { ACTOR_HEADER, encodeActor, type Actor } from '../platform/auth';
 import { createLogger } from '../platform/logger';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
+import { AuthError, bearerOf, createVerifier } from './auth';
+import { guardPlugin } from './guards';
 import { subgraphsOf } from './compose';
 import { loadRouterConfig } from './config';
+
+/** What the router knows of a request: the verified actor (none only for anonymous introspection). */
+export interface RouterContext {
+  actor?: Actor;
+}
 
 export interface RunningRouter {
   url: string;
@@ -28,14 +37,19 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const log = createLogger('router', env);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = { ...subgraphsOf(supergraphSdl), ...config.subgraphUrls };
+  const verifier = await createVerifier(config.jwt);
+  log.info({ keys: verifier.source, issuer: config.jwt.issuer, audience: config.jwt.audience, algorithms: config.jwt.algorithms }, 'JWT verification');
 
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource({
         url: urls[name] ?? url,
-        willSendRequest({ request }) {
+        willSendRequest({ request, context }) {
           request.http?.headers.set(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN);
+          // The trusted channel: subgraphs read the actor only behind the router token.
+          const actor = (context as RouterContext).actor;
+          if (actor) request.http?.headers.set(ACTOR_HEADER, encodeActor(actor));
         },
         fetcher: (input, init) => fetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }) as never,
       }),
@@ -44,9 +58,12 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const server = new ApolloServer({
+  const server = new ApolloServer<RouterContext>({
     gateway,
+    // Refuses text/plain, form posts and GETs without a preflight-forcing header (code BAD_REQUEST, HTTP 400).
+    csrfPrevention: true,
     plugins: [
+      guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo Sandbox in development (it loads its UI from Apollo's CDN); a plain page in production.
       config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -74,7 +91,38 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'router', subgraphs: checks });
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(server));
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    // A browser asking for the page (Sandbox in development), not an operation.
+    if (req.method === 'GET' && req.query.query === undefined) return next();
+    try {
+      const token = bearerOf(req.headers.authorization);
+      if (token) {
+        res.locals.actor = (await verifier.verify(token)).actor;
+        return next();
+      }
+      // Sandbox reads the schema before the user has pasted a token: introspection alone is open where introspection is on.
+      if (!config.production && isIntrospectionOnly(req)) return next();
+      return refuse(res, 'Sign in first: send Authorization: Bearer <JWT> (in development: npm run token -- --role customer --sub c-33).');
+    } catch (e) {
+      if (e instanceof AuthError) return refuse(res, e.message);
+      return next(e);
+    }
+  };
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    authenticate,
+    expressMiddleware(server, { context: async ({ res }) => ({ actor: res.locals.actor as Actor | undefined }) }),
+  );
+  // Body too large or not JSON: a coded GraphQL error instead of Express's HTML page.
+  app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = err.status ?? 500;
+    const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const message = code === 'PAYLOAD_TOO_LARGE' ? `Request body larger than ${config.MAX_BODY_BYTES} bytes.` : status < 500 ? `Bad request: ${err.message}` : 'Internal error.';
+    if (status >= 500) log.error({ err }, 'router error');
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  });
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -92,4 +140,26 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
         log.info('router stopped');
       })()),
   };
+}
+
+function refuse(res: Response, message: string): void {
+  res
+    .status(401)
+    .set('WWW-Authenticate', `Bearer realm="ordergraph", error="invalid_token"`)
+    .json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+}
+
+/** True when every operation of the request asks only for __schema / __type / __typename. */
+function isIntrospectionOnly(req: Request): boolean {
+  const query = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+  if (typeof query !== 'string') return false;
+  let doc: DocumentNode;
+  try {
+    doc = parse(query);
+  } catch {
+    return false;
+  }
+  return doc.definitions.every(
+    (d) => d.kind !== Kind.OPERATION_DEFINITION || d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__')),
+  );
 }

@@ -3,6 +3,10 @@ import { resolve } from 'node:path';
 import { startRouter, type RunningRouter } from '../../router/gateway';
 import type { RunningContext } from '../../platform/service';
 import { CONTEXT_NAMES, CONTEXTS as REGISTRY, type ContextName } from '../../subgraphs/registry';
+import { ACTOR_HEADER, encodeActor, type Actor } from '../../platform/auth';
+import { DEV_ROUTER_TOKEN } from '../../platform/config';
+import { ROUTER_TOKEN_HEADER } from '../../platform/service';
+import { as, createTestKeys, type TestKeys } from './auth';
 import { startNatsServer, type TestNats } from './nats';
 import { createTestDatabases, type TestDatabases } from './postgres';
 import { freePort, waitFor } from './ports';
@@ -15,8 +19,28 @@ export interface GraphQLResponse<T = any> {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
+/** A caller of the router with one identity. */
+export interface Client {
+  /** GraphQL through the router with this client's bearer token. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** The same, with the HTTP status. */
+  post<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLResponse<T> }>;
+  /** The bearer token (null for an anonymous client). */
+  token(): Promise<string | null>;
+}
+
 export interface Stack {
   nats: TestNats;
+  /** The key pair the router trusts (its JWT_PUBLIC_KEY). */
+  keys: TestKeys;
+  /** A client with this identity (an Actor), this raw token (string), or none (null). */
+  as(who: Actor | string | null): Client;
+  /** Shortcuts: `stack.customer('c-1').gql(...)`. */
+  customer(id: string): Client;
+  staff(storeId: string): Client;
+  courier(): Client;
+  stockManager(): Client;
+  admin(): Client;
   dbs: TestDatabases;
   ports: Record<ContextName | 'router', number>;
   services: Partial<Record<ContextName, RunningContext<any>>>;
@@ -30,7 +54,10 @@ export interface Stack {
    * `env` override its defaults, e.g. to run a second replica of it next to the first.
    */
   spawn(name: ContextName, opts?: { port?: number; env?: NodeJS.ProcessEnv }): Promise<SpawnedService>;
+  /** GraphQL through the router as admin (use `customer(id)`, `staff(storeId)`… for other roles). */
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** The router's environment (for a second router process or in-process replica). */
+  routerEnv(port: number): NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
 
@@ -55,6 +82,7 @@ export async function startStack(
   } = {},
 ): Promise<Stack> {
   const contexts = opts.contexts ?? [...CONTEXTS];
+  const keys = await createTestKeys();
   const nats = await startNatsServer();
   const dbs = await createTestDatabases([...CONTEXTS]);
   const ports = Object.fromEntries(await Promise.all([...CONTEXTS, 'router'].map(async (n) => [n, await freePort()]))) as Stack['ports'];
@@ -77,8 +105,45 @@ export async function startStack(
     ...opts.env,
   });
 
+  const client = (who: Actor | string | null): Client => {
+    let token: Promise<string | null> | undefined;
+    const tokenOf = () => (token ??= who === null ? Promise.resolve(null) : typeof who === 'string' ? Promise.resolve(who) : keys.token(who));
+    const post = async (query: string, variables?: Record<string, unknown>) => {
+      if (!stack.router) throw new Error('router not started');
+      const t = await tokenOf();
+      const res = await fetch(stack.router.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: (await res.json()) as GraphQLResponse };
+    };
+    return { post, gql: async (q, v) => (await post(q, v)).body, token: tokenOf };
+  };
+  const routerEnv = (port: number): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    LOG_FORMAT: 'json',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    NATS_URL: nats.url,
+    JWT_PUBLIC_KEY: keys.publicPem,
+    ...(opts.supergraphPath ? { SUPERGRAPH_PATH: opts.supergraphPath } : {}),
+    ...Object.fromEntries(CONTEXTS.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
+    ...opts.env,
+  });
+
   const stack: Stack = {
     nats,
+    keys,
+    as: client,
+    customer: (id) => client(as.customer(id)),
+    staff: (storeId) => client(as.staff(storeId)),
+    courier: () => client(as.courier()),
+    stockManager: () => client(as.stockManager()),
+    admin: () => client(as.admin()),
+    routerEnv,
     dbs,
     ports,
     services,
@@ -115,11 +180,7 @@ export async function startStack(
       children.add(handle);
       return handle;
     },
-    async gql(query, variables) {
-      if (!stack.router) throw new Error('router not started');
-      const res = await fetch(stack.router.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-      return (await res.json()) as GraphQLResponse;
-    },
+    gql: (query, variables) => client(as.admin()).gql(query, variables),
     async close() {
       await stack.router?.stop();
       for (const c of [...children]) await c.stop('SIGKILL');
@@ -133,15 +194,7 @@ export async function startStack(
     // Sequential: a 2-core machine starts them about as fast, and errors read clearly.
     for (const name of contexts) await stack.start(name);
     if (opts.router !== false) {
-      stack.router = await startRouter({
-        NODE_ENV: 'test',
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-        LOG_FORMAT: 'json',
-        HOST: '127.0.0.1',
-        PORT: String(ports.router),
-        ...(opts.supergraphPath ? { SUPERGRAPH_PATH: opts.supergraphPath } : {}),
-        ...Object.fromEntries(CONTEXTS.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
-      });
+      stack.router = await startRouter(routerEnv(ports.router));
     }
   } catch (e) {
     await stack.close().catch(() => undefined);
@@ -150,11 +203,26 @@ export async function startStack(
   return stack;
 }
 
-/** GraphQL through a subgraph directly, as the router would call it (with the router token). */
-export async function subgraphGql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token = 'dev-only-router-token-change-me'): Promise<GraphQLResponse<T>> {
+/**
+ * GraphQL through a subgraph directly, as the router would call it: with the router token
+ * and an actor (admin unless given; null: no actor). A string as the 4th argument is a
+ * router token (to test a wrong one).
+ */
+export async function subgraphGql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  opts: string | { actor?: Actor | null; routerToken?: string } = {},
+): Promise<GraphQLResponse<T>> {
+  const o = typeof opts === 'string' ? { routerToken: opts } : opts;
+  const actor = o.actor === undefined ? as.admin() : o.actor;
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ordergraph-router-token': token },
+    headers: {
+      'content-type': 'application/json',
+      [ROUTER_TOKEN_HEADER]: o.routerToken ?? DEV_ROUTER_TOKEN,
+      ...(actor ? { [ACTOR_HEADER]: encodeActor(actor) } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GraphQLResponse<T>;

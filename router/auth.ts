@@ -1,0 +1,140 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRemoteJWKSet, errors as joseErrors, exportJWK, exportSPKI, generateKeyPair, importJWK, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { actorSchema, type Actor } from '../platform/auth';
+
+/**
+ * Authentication at the router: bearer JWTs verified with jose (signature, issuer,
+ * audience, allowed algorithms, expiry). Keys come from a JWKS URL (JWT_JWKS_URL) or one
+ * public key (JWT_PUBLIC_KEY, PEM). In development, when neither is set, a key pair is
+ * generated once under DATA_DIR/dev-jwt and `npm run token` signs tokens with it.
+ *
+ * Claims: `sub` (for a customer: the customer id), `role` (customer, store-staff, courier,
+ * stock-manager, admin) and, for store-staff, `storeId`.
+ */
+export interface JwtSettings {
+  issuer: string;
+  audience: string;
+  algorithms: string[];
+  publicKeyPem?: string;
+  jwksUrl?: string;
+  clockToleranceSec: number;
+  /** Development only: where the generated key pair lives. */
+  devKeyFile?: string;
+}
+
+export interface VerifiedToken {
+  actor: Actor;
+  /** Epoch milliseconds; undefined when the token has no `exp` (refused unless allowed). */
+  expiresAt?: number;
+}
+
+export class AuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+export interface Verifier {
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export const DEV_ISSUER = 'ordergraph-dev';
+export const DEFAULT_AUDIENCE = 'ordergraph';
+export const DEV_ALGORITHM = 'ES256';
+
+interface DevKeyFile {
+  alg: string;
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+/** The development key pair: read from `file`, or generated (once) and written there. */
+export async function loadOrCreateDevKeys(file: string): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; kid: string; alg: string; publicPem: string; created: boolean }> {
+  let created = false;
+  if (!existsSync(file)) {
+    const { privateKey, publicKey } = await generateKeyPair(DEV_ALGORITHM, { extractable: true });
+    const kid = `dev-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`;
+    const content: DevKeyFile = { alg: DEV_ALGORITHM, kid, privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+    created = true;
+  }
+  const content = JSON.parse(readFileSync(file, 'utf8')) as DevKeyFile;
+  const privateKey = (await importJWK(content.privateJwk, content.alg, { extractable: true })) as CryptoKey;
+  const publicKey = (await importJWK(content.publicJwk, content.alg, { extractable: true })) as CryptoKey;
+  return { privateKey, publicKey, kid: content.kid, alg: content.alg, publicPem: await exportSPKI(publicKey), created };
+}
+
+export const devKeyFileIn = (dataDir: string) => join(dataDir, 'dev-jwt', 'keys.json');
+
+export async function createVerifier(s: JwtSettings): Promise<Verifier & { source: string }> {
+  let key: CryptoKey | JWTVerifyGetKey;
+  let source: string;
+  if (s.jwksUrl) {
+    key = createRemoteJWKSet(new URL(s.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    source = `JWKS ${s.jwksUrl}`;
+  } else if (s.publicKeyPem) {
+    key = await importSPKI(s.publicKeyPem.replace(/\\n/g, '\n'), s.algorithms[0]);
+    source = 'JWT_PUBLIC_KEY';
+  } else if (s.devKeyFile) {
+    key = (await loadOrCreateDevKeys(s.devKeyFile)).publicKey;
+    source = `development key ${s.devKeyFile}`;
+  } else {
+    throw new Error('No JWT key: set JWT_JWKS_URL or JWT_PUBLIC_KEY');
+  }
+  return {
+    source,
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key as never, {
+          issuer: s.issuer,
+          audience: s.audience,
+          algorithms: s.algorithms,
+          clockTolerance: s.clockToleranceSec,
+          requiredClaims: ['sub', 'exp'],
+        });
+        const actor = actorSchema.safeParse({ sub: payload.sub, role: payload.role, storeId: payload.storeId ?? undefined });
+        if (!actor.success) throw new AuthError(`Token claims are not usable: ${actor.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return { actor: actor.data, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };
+      } catch (e) {
+        if (e instanceof AuthError) throw e;
+        if (e instanceof joseErrors.JWTExpired) throw new AuthError('Token expired: get a new one.');
+        if (e instanceof joseErrors.JWTClaimValidationFailed) throw new AuthError(`Token refused: ${e.message} (claim ${e.claim}).`);
+        if (e instanceof joseErrors.JOSEAlgNotAllowed) throw new AuthError('Token refused: algorithm not allowed.');
+        if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AuthError('Token refused: bad signature.');
+        if (e instanceof joseErrors.JWKSNoMatchingKey) throw new AuthError('Token refused: no key matches its kid.');
+        if (e instanceof joseErrors.JOSEError) throw new AuthError(`Token refused: ${e.message}`);
+        throw new AuthError('Token refused: not a JWT.');
+      }
+    },
+  };
+}
+
+/** Signs a token (development keys, tests, `npm run token`). */
+export async function signToken(
+  privateKey: CryptoKey,
+  actor: Actor,
+  opts: { issuer?: string; audience?: string; alg?: string; kid?: string; expiresIn?: string | number } = {},
+): Promise<string> {
+  const claims: Record<string, unknown> = { role: actor.role };
+  if (actor.storeId) claims.storeId = actor.storeId;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: opts.alg ?? DEV_ALGORITHM, ...(opts.kid ? { kid: opts.kid } : {}) })
+    .setSubject(actor.sub)
+    .setIssuer(opts.issuer ?? DEV_ISSUER)
+    .setAudience(opts.audience ?? DEFAULT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '8h')
+    .sign(privateKey);
+}
+
+/** The bearer token of an `Authorization` header value; undefined when absent; throws when malformed. */
+export function bearerOf(header: string | undefined | null): string | undefined {
+  if (header === undefined || header === null || header === '') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new AuthError('Authorization header must be "Bearer <JWT>".');
+  return m[1];
+}
