@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Kind, parse, type DocumentNode } from 'graphql';
@@ -13,6 +14,11 @@ import { createLogger } from '../platform/logger';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
 import { AuthError, bearerOf, createVerifier } from './auth';
 import { guardPlugin } from './guards';
+import { jetstream } from '@nats-io/jetstream';
+import { connectNats, jetstreamManager } from '../platform/nats';
+import { OrderEventHub } from './order-events';
+import { startSubscriptions } from './subscriptions';
+import { mountTracker } from './tracker';
 import { subgraphsOf } from './compose';
 import { loadRouterConfig } from './config';
 
@@ -55,18 +61,25 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
       }),
   });
 
+  const nc = await connectNats(config.NATS_URL, 'ordergraph-router', log);
+  const hub = new OrderEventHub(jetstream(nc), await jetstreamManager(nc), log);
+  await hub.start();
+
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  let subscriptions: { close(): Promise<void> } | undefined;
   const server = new ApolloServer<RouterContext>({
     gateway,
     // Refuses text/plain, form posts and GETs without a preflight-forcing header (code BAD_REQUEST, HTTP 400).
     csrfPrevention: true,
     plugins: [
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
+      // Stop the subscription server when Apollo stops (before the HTTP server drains).
+      { async serverWillStart() { return { async drainServer() { await subscriptions?.close(); } }; } },
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      // Apollo Sandbox in development (it loads its UI from Apollo's CDN); a plain page in production.
-      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      // Apollo Sandbox in development (it loads its UI from Apollo's CDN); no landing page at all in production.
+      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
     ],
     introspection: !config.production,
     stopOnTerminationSignals: false,
@@ -88,8 +101,9 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
         }),
       ),
     );
-    const ok = Object.values(checks).every(Boolean);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'router', subgraphs: checks });
+    const events = hub.ready && !nc.isClosed();
+    const ok = Object.values(checks).every(Boolean) && events;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'router', subgraphs: checks, events });
   });
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     // A browser asking for the page (Sandbox in development), not an operation.
@@ -124,10 +138,14 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
+  const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
+  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, log, production: config.production });
+  mountTracker(app);
+
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
-  log.info({ url, subgraphs: urls }, 'router ready');
+  log.info({ url, subscriptions: url.replace(/^http/, 'ws'), tracker: url.replace(/\/graphql$/, '/tracker'), subgraphs: urls }, 'router ready');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -137,6 +155,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
       (stopping ??= (async () => {
         await server.stop();
         httpServer.closeIdleConnections();
+        await hub.stop();
+        await nc.drain().catch(() => undefined);
         log.info('router stopped');
       })()),
   };

@@ -159,12 +159,15 @@ async function main(): Promise<void> {
       say(`${c.name} ready on http://127.0.0.1:${c.port}/graphql (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }),
   );
-  const router = launch('router', 'router/main.ts', { PORT: String(ROUTER_PORT) }, ROUTER_COLOR);
+  // The router reads ordering's events for subscriptions, and keeps its development JWT key pair under DATA_DIR.
+  const router = launch('router', 'router/main.ts', { PORT: String(ROUTER_PORT), NATS_URL: natsUrl, DATA_DIR }, ROUTER_COLOR);
   await waitReady(`http://127.0.0.1:${ROUTER_PORT}/health/live`, 'router', router);
 
   console.log(`
 ${paint(1, '✔ ordergraph is running')} (${((Date.now() - started) / 1000).toFixed(1)} s)
-  GraphQL + Apollo Sandbox   http://localhost:${ROUTER_PORT}/graphql
+  GraphQL + Apollo Sandbox   http://localhost:${ROUTER_PORT}/graphql   (subscriptions: ws://localhost:${ROUTER_PORT}/graphql)
+  order tracker page         http://localhost:${ROUTER_PORT}/tracker
+  a token                    npm run token -- --role customer --sub c-33   (Authorization: Bearer <token>)
   health                     http://localhost:${ROUTER_PORT}/health/ready
   NATS                       ${natsUrl}
   data                       ${DATA_DIR}

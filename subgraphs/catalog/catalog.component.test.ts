@@ -1,4 +1,5 @@
 // The catalog subgraph alone, called as the router calls it, on real PostgreSQL and a real nats-server.
+import { as } from '../../test/support/auth';
 import { describeRouterOnlyAccess, expectServesSchemaFile } from '../../test/support/component';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import type { CatalogDb } from './db';
@@ -80,6 +81,36 @@ describe('queries', () => {
     expect(libraries.data.stores).toEqual([{ id: 'city-library' }]);
     const unknown = await subgraphGql(url(), `{ store(id: "nope") { id } product(id: "nope") { id } }`);
     expect(unknown).toEqual({ data: { store: null, product: null } });
+  });
+});
+
+describe('authorization: the catalog is open to every signed-in actor, to no one else', () => {
+  const ROOT_FIELDS: Array<[string, string]> = [
+    ['stores', `{ stores(kind: BAKERY) { id } }`],
+    ['store', `{ store(id: "sunrise-bakery") { id } }`],
+    ['product', `{ product(id: "cake") { id } }`],
+    ['products', `{ products(storeId: "sunrise-bakery") { id } }`],
+  ];
+  const EXPECTED: Record<string, unknown> = {
+    stores: [{ id: 'sunrise-bakery' }],
+    store: { id: 'sunrise-bakery' },
+    product: { id: 'cake' },
+    products: [{ id: 'baguette' }, { id: 'cake' }, { id: 'donut' }],
+  };
+
+  test.each(ROOT_FIELDS)('%s without an actor is UNAUTHENTICATED and answers no data', async (field, query) => {
+    const r = await subgraphGql(url(), query, undefined, { actor: null });
+    // Lists are non-null (data: null); store and product are nullable (data: { field: null }).
+    expect(r.data?.[field] ?? null).toBeNull();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors![0]).toMatchObject({ path: [field], extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  const ACTORS = [as.customer('c-1'), as.staff('mario-pizzeria'), as.courier(), as.stockManager(), as.admin()];
+  test.each(ROOT_FIELDS)('%s answers every role the same', async (field, query) => {
+    for (const actor of ACTORS) {
+      expect({ role: actor.role, r: await subgraphGql(url(), query, undefined, { actor }) }).toEqual({ role: actor.role, r: { data: { [field]: EXPECTED[field] } } });
+    }
   });
 });
 

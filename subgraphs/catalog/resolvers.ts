@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
+import { requireActor, type AuthContext } from '../../platform/auth';
 import type { CatalogDb, Product, Store } from './db';
 
-export interface CatalogContext {
+/** Per request: the loaders below, and the actor the platform adds. */
+export interface CatalogContext extends AuthContext {
   storeById: DataLoader<string, Store | null>;
   productsByStore: DataLoader<string, Product[]>;
 }
@@ -22,12 +24,24 @@ export function catalogContext(db: CatalogDb): CatalogContext {
 
 export function catalogResolvers(db: CatalogDb) {
   return {
+    // The catalog is open to every signed-in actor; entities below are reached only under an authorized parent.
     Query: {
-      stores: (_: unknown, args: { kind?: Store['kind'] }) => db.store.findMany({ where: args.kind ? { kind: args.kind } : {}, orderBy: { id: 'asc' } }),
-      store: (_: unknown, args: { id: string }) => db.store.findUnique({ where: { id: args.id } }),
-      product: (_: unknown, args: { id: string }) => db.product.findUnique({ where: { id: args.id } }),
-      products: (_: unknown, args: { storeId?: string }) =>
-        db.product.findMany({ where: args.storeId ? { storeId: args.storeId } : {}, orderBy: [{ storeId: 'asc' }, { id: 'asc' }] }),
+      stores: (_: unknown, args: { kind?: Store['kind'] }, ctx: AuthContext) => {
+        requireActor(ctx);
+        return db.store.findMany({ where: args.kind ? { kind: args.kind } : {}, orderBy: { id: 'asc' } });
+      },
+      store: (_: unknown, args: { id: string }, ctx: AuthContext) => {
+        requireActor(ctx);
+        return db.store.findUnique({ where: { id: args.id } });
+      },
+      product: (_: unknown, args: { id: string }, ctx: AuthContext) => {
+        requireActor(ctx);
+        return db.product.findUnique({ where: { id: args.id } });
+      },
+      products: (_: unknown, args: { storeId?: string }, ctx: AuthContext) => {
+        requireActor(ctx);
+        return db.product.findMany({ where: args.storeId ? { storeId: args.storeId } : {}, orderBy: [{ storeId: 'asc' }, { id: 'asc' }] });
+      },
     },
     Store: {
       __resolveReference: (ref: { id: string }, ctx: CatalogContext) => ctx.storeById.load(ref.id),

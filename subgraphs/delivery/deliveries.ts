@@ -11,14 +11,20 @@ const orderIdInput = z.string().trim().min(1).max(64);
 export type KnownDelivery = Delivery & { storeId: string; item: string; qty: number };
 export const isKnown = (d: Delivery | null): d is KnownDelivery => d !== null && d.storeId !== null && d.item !== null && d.qty !== null;
 
+/**
+ * Checks that the caller may act on this delivery (throws, e.g. FORBIDDEN); called once the
+ * delivery is found, before its state is judged, inside the step's transaction.
+ */
+export type Authorize = (d: KnownDelivery) => void;
+
 /** The store accepts the order: WAITING → ACCEPTED and DeliveryAccepted, committed together. */
-export const acceptOrder = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'accept');
+export const acceptOrder = (db: DeliveryDb, orderId: string, authorize?: Authorize) => takeStep(db, orderId, 'accept', authorize);
 /** The store starts making it: ACCEPTED → IN_PRODUCTION and ProductionStarted. */
-export const startProduction = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'startProduction');
+export const startProduction = (db: DeliveryDb, orderId: string, authorize?: Authorize) => takeStep(db, orderId, 'startProduction', authorize);
 /** The courier leaves with it: ACCEPTED or IN_PRODUCTION → SHIPPED and DeliveryStarted. */
-export const startDelivery = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'startDelivery');
+export const startDelivery = (db: DeliveryDb, orderId: string, authorize?: Authorize) => takeStep(db, orderId, 'startDelivery', authorize);
 /** The courier hands it over: SHIPPED → DELIVERED and DeliveryCompleted. */
-export const completeDelivery = (db: DeliveryDb, orderId: string) => takeStep(db, orderId, 'completeDelivery');
+export const completeDelivery = (db: DeliveryDb, orderId: string, authorize?: Authorize) => takeStep(db, orderId, 'completeDelivery', authorize);
 
 const stepTime: Record<Step, keyof Pick<Delivery, 'acceptedAt' | 'productionStartedAt' | 'shippedAt' | 'deliveredAt'>> = {
   accept: 'acceptedAt',
@@ -33,13 +39,14 @@ const stepTime: Record<Step, keyof Pick<Delivery, 'acceptedAt' | 'productionStar
  * cancellation request committed first, nothing is updated and the step is refused like
  * any illegal one (INVALID_STATE_TRANSITION), never applied on top of it.
  */
-async function takeStep(db: DeliveryDb, rawOrderId: string, step: Step): Promise<KnownDelivery> {
+async function takeStep(db: DeliveryDb, rawOrderId: string, step: Step, authorize?: Authorize): Promise<KnownDelivery> {
   const orderId = orderIdInput.safeParse(rawOrderId);
   if (!orderId.success) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'orderId is required (at most 64 characters).', { field: 'orderId' });
   const { to, startsWork } = STEPS[step];
   return db.$transaction(async (tx) => {
     const d = await tx.delivery.findUnique({ where: { orderId: orderId.data } });
     if (!isKnown(d)) throw new DomainError(ErrorCode.DELIVERY_NOT_FOUND, `No delivery for order ${orderId.data} (unknown, unpaid, or not arrived yet).`, { orderId: orderId.data });
+    authorize?.(d);
     assertStep(step, d.status, d.cancelRequestedAt !== null);
     const now = new Date();
     const { count } = await tx.delivery.updateMany({

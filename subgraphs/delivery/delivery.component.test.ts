@@ -2,9 +2,11 @@
 // would publish it; the store works its queue through the subgraph. Real PostgreSQL and nats-server.
 import { randomUUID } from 'node:crypto';
 import { parseEvent } from '../../platform/events';
+import type { Actor } from '../../platform/auth';
+import { as } from '../../test/support/auth';
 import { describeRouterOnlyAccess, expectServesSchemaFile, publishEvent } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
-import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
+import { startStack, subgraphGql, type GraphQLResponse, type Stack } from '../../test/support/stack';
 import { OrderCancelled, OrderPlaced } from '../ordering/contracts';
 import { PaymentCancelled } from '../payment/contracts';
 import type { EventData } from '../../platform/events';
@@ -34,6 +36,9 @@ async function placed(overrides: Partial<EventData<typeof OrderPlaced>> = {}) {
 }
 
 const ACCEPT = `mutation($o: ID!) { acceptOrder(orderId: $o) { id orderId storeId customerId item qty status } }`;
+/** The bakery's staff accept (sampleOrderPlaced orders are the bakery's). */
+const bakery = as.staff('sunrise-bakery');
+const accept = (orderId: string, actor: Actor | null = bakery) => subgraphGql(url(), ACCEPT, { o: orderId }, { actor });
 const ORDER_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id delivery { id orderId storeId item qty status } } } }`;
 
 describe('OrderPlaced → a WAITING delivery', () => {
@@ -60,7 +65,7 @@ describe('OrderPlaced → a WAITING delivery', () => {
 describe('acceptOrder', () => {
   test('WAITING → ACCEPTED, with DeliveryAccepted in the outbox in the same commit', async () => {
     const { data, delivery } = await placed({ customerId: 'c-accept' });
-    const r = await subgraphGql(url(), ACCEPT, { o: data.orderId });
+    const r = await accept(data.orderId);
     expect(r.errors).toBeUndefined();
     expect(r.data.acceptOrder).toEqual({ id: delivery.id, orderId: data.orderId, storeId: 'sunrise-bakery', customerId: 'c-accept', item: 'cake', qty: 1, status: 'ACCEPTED' });
 
@@ -80,8 +85,8 @@ describe('acceptOrder', () => {
 
   test('accepting again is INVALID_STATE_TRANSITION and writes no second event', async () => {
     const { data } = await placed();
-    expect((await subgraphGql(url(), ACCEPT, { o: data.orderId })).errors).toBeUndefined();
-    const again = await subgraphGql(url(), ACCEPT, { o: data.orderId });
+    expect((await accept(data.orderId)).errors).toBeUndefined();
+    const again = await accept(data.orderId);
     expect(again.data).toBeNull();
     expect(again.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'ACCEPTED', to: 'ACCEPTED' });
     expect(await db.outboxEvent.count({ where: { correlationId: data.orderId } })).toBe(1);
@@ -89,16 +94,16 @@ describe('acceptOrder', () => {
 
   test('10 concurrent accepts of one order: one succeeds, the rest are INVALID_STATE_TRANSITION, one event', async () => {
     const { data } = await placed();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => subgraphGql(url(), ACCEPT, { o: data.orderId })));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => accept(data.orderId)));
     const codes = answers.map((a) => (a.errors ? a.errors[0].extensions?.code : a.data.acceptOrder.status)).sort();
     expect(codes).toEqual(['ACCEPTED', ...Array(9).fill('INVALID_STATE_TRANSITION')]);
     expect(await db.outboxEvent.count({ where: { correlationId: data.orderId } })).toBe(1);
   });
 
   test('an order delivery has not heard of is DELIVERY_NOT_FOUND; a blank id is BAD_USER_INPUT', async () => {
-    const unknown = await subgraphGql(url(), ACCEPT, { o: 'no-such-order' });
+    const unknown = await accept('no-such-order');
     expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'DELIVERY_NOT_FOUND', orderId: 'no-such-order' });
-    const blank = await subgraphGql(url(), ACCEPT, { o: '   ' });
+    const blank = await accept('   ');
     expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
     expect(await db.outboxEvent.count({ where: { correlationId: 'no-such-order' } })).toBe(0);
   });
@@ -111,26 +116,27 @@ describe('queries', () => {
     const b = await placed({ storeId });
     const c = await placed({ storeId });
     await placed({ storeId: `${storeId}-other` });
-    await subgraphGql(url(), ACCEPT, { o: b.data.orderId });
+    const staff = as.staff(storeId);
+    await accept(b.data.orderId, staff);
 
     const q = `query($s: ID!, $st: DeliveryStatus) { deliveriesByStore(storeId: $s, status: $st) { orderId status storeId } }`;
-    const all = await subgraphGql(url(), q, { s: storeId });
+    const all = await subgraphGql(url(), q, { s: storeId }, { actor: staff });
     expect(all.errors).toBeUndefined();
     expect(all.data.deliveriesByStore).toEqual([
       { orderId: a.data.orderId, status: 'WAITING', storeId },
       { orderId: b.data.orderId, status: 'ACCEPTED', storeId },
       { orderId: c.data.orderId, status: 'WAITING', storeId },
     ]);
-    expect((await subgraphGql(url(), q, { s: storeId, st: 'WAITING' })).data.deliveriesByStore.map((d: any) => d.orderId)).toEqual([a.data.orderId, c.data.orderId]);
-    expect((await subgraphGql(url(), q, { s: storeId, st: 'ACCEPTED' })).data.deliveriesByStore.map((d: any) => d.orderId)).toEqual([b.data.orderId]);
-    expect((await subgraphGql(url(), q, { s: 'no-such-store' })).data.deliveriesByStore).toEqual([]);
+    expect((await subgraphGql(url(), q, { s: storeId, st: 'WAITING' }, { actor: staff })).data.deliveriesByStore.map((d: any) => d.orderId)).toEqual([a.data.orderId, c.data.orderId]);
+    expect((await subgraphGql(url(), q, { s: storeId, st: 'ACCEPTED' }, { actor: staff })).data.deliveriesByStore.map((d: any) => d.orderId)).toEqual([b.data.orderId]);
+    expect((await subgraphGql(url(), q, { s: 'no-such-store' }, { actor: as.courier() })).data.deliveriesByStore).toEqual([]);
   });
 
   test('delivery(id) answers a delivery with ISO timestamps; null when unknown', async () => {
-    const { delivery } = await placed();
-    const r = await subgraphGql(url(), `query($id: ID!) { delivery(id: $id) { id status createdAt updatedAt } }`, { id: delivery.id });
+    const { delivery } = await placed({ customerId: 'c-reads' });
+    const r = await subgraphGql(url(), `query($id: ID!) { delivery(id: $id) { id status createdAt updatedAt } }`, { id: delivery.id }, { actor: as.customer('c-reads') });
     expect(r.data.delivery).toEqual({ id: delivery.id, status: 'WAITING', createdAt: delivery.createdAt.toISOString(), updatedAt: delivery.updatedAt.toISOString() });
-    expect((await subgraphGql(url(), `{ delivery(id: "nope") { id } }`)).data).toEqual({ delivery: null });
+    expect(await subgraphGql(url(), `{ delivery(id: "nope") { id } }`, undefined, { actor: as.customer('c-reads') })).toEqual({ data: { delivery: null } });
   });
 });
 
@@ -169,7 +175,12 @@ describe('federation', () => {
 
 const STEP_FIELDS = `id orderId storeId customerId item qty deliveryAddress status acceptedAt productionStartedAt shippedAt deliveredAt cancelRequestedAt cancelledAt`;
 const mutation = (name: string) => `mutation($o: ID!) { ${name}(orderId: $o) { ${STEP_FIELDS} } }`;
-const step = (name: 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery', orderId: string) => subgraphGql(url(), mutation(name), { o: orderId });
+type StepName = 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery';
+/** Who takes a step in the scenarios: the staff of the delivery's store accept and produce, the courier delivers. */
+const takerOf = async (name: StepName, orderId: string): Promise<Actor> =>
+  name === 'acceptOrder' || name === 'startProduction' ? as.staff((await db.delivery.findUnique({ where: { orderId } }))?.storeId ?? 'sunrise-bakery') : as.courier();
+const step = async (name: StepName, orderId: string, actor?: Actor | null) =>
+  subgraphGql(url(), mutation(name), { o: orderId }, { actor: actor === undefined ? await takerOf(name, orderId) : actor });
 const subjects = async (orderId: string) => (await outboxOf(db, orderId)).map((e) => e.subject);
 const eventOf = async <C extends typeof ProductionStarted | typeof DeliveryStarted | typeof DeliveryCompleted | typeof DeliveryCancelled | typeof DeliveryCancellationRefused>(
   contract: C,
@@ -402,6 +413,172 @@ describe('the cancellation saga at delivery', () => {
     await publishRefunded(refunded(data));
     expect(await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } })).toEqual(row);
     expect(await subjects(data.orderId)).toEqual([DeliveryCancelled.subject]);
+  });
+});
+
+describe('authorization', () => {
+  /** A refused root field: the error's code at that field, and no data for it. */
+  const expectRefused = (r: GraphQLResponse, field: string, code: 'FORBIDDEN' | 'UNAUTHENTICATED') => {
+    expect(r.data?.[field] ?? null).toBeNull();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors![0]).toMatchObject({ path: [field], extensions: { code } });
+  };
+  /** A refused step changed nothing: the row as before, no event. */
+  const expectUnchanged = async (orderId: string, before: unknown, subjectsBefore: string[]) => {
+    expect(await db.delivery.findUniqueOrThrow({ where: { orderId } })).toEqual(before);
+    expect(await subjects(orderId)).toEqual(subjectsBefore);
+  };
+  /** A delivery of the pizzeria for customer c-owner, taken up to `status`. */
+  async function pizzaAt(status: 'WAITING' | 'ACCEPTED' | 'SHIPPED') {
+    const { data } = await placed({ customerId: 'c-owner', storeId: 'mario-pizzeria', productId: 'pepperoniPizza', productName: 'pepperoni pizza' });
+    if (status !== 'WAITING') expect((await step('acceptOrder', data.orderId)).errors).toBeUndefined();
+    if (status === 'SHIPPED') expect((await step('startDelivery', data.orderId)).errors).toBeUndefined();
+    return { orderId: data.orderId, row: await db.delivery.findUniqueOrThrow({ where: { orderId: data.orderId } }) };
+  }
+  const pizzeria = as.staff('mario-pizzeria');
+  const otherStore = as.staff('sunrise-bakery');
+
+  describe('acceptOrder and startProduction: staff of the delivery’s store, or an admin', () => {
+    test('staff of the store and an admin take the steps', async () => {
+      const a = await pizzaAt('WAITING');
+      expect((await step('acceptOrder', a.orderId, pizzeria)).data.acceptOrder).toMatchObject({ status: 'ACCEPTED', storeId: 'mario-pizzeria' });
+      expect((await step('startProduction', a.orderId, pizzeria)).data.startProduction.status).toBe('IN_PRODUCTION');
+      const b = await pizzaAt('WAITING');
+      expect((await step('acceptOrder', b.orderId, as.admin())).data.acceptOrder.status).toBe('ACCEPTED');
+      expect((await step('startProduction', b.orderId, as.admin())).data.startProduction.status).toBe('IN_PRODUCTION');
+    });
+
+    test.each<[string, Actor]>([
+      ['staff of another store', otherStore],
+      ['a courier', as.courier()],
+      ['the order’s own customer', as.customer('c-owner')],
+      ['a stock manager', as.stockManager()],
+    ])('%s is FORBIDDEN and changes nothing', async (_who, actor) => {
+      const waiting = await pizzaAt('WAITING');
+      const accepted = await pizzaAt('ACCEPTED');
+      const [w, a] = [await subjects(waiting.orderId), await subjects(accepted.orderId)];
+      expectRefused(await step('acceptOrder', waiting.orderId, actor), 'acceptOrder', 'FORBIDDEN');
+      expectRefused(await step('startProduction', accepted.orderId, actor), 'startProduction', 'FORBIDDEN');
+      await expectUnchanged(waiting.orderId, waiting.row, w);
+      await expectUnchanged(accepted.orderId, accepted.row, a);
+    });
+
+    test('staff of another store learn nothing of the delivery’s state: FORBIDDEN even for a step its state would refuse', async () => {
+      const { orderId, row } = await pizzaAt('SHIPPED');
+      const r = await step('acceptOrder', orderId, otherStore);
+      expectRefused(r, 'acceptOrder', 'FORBIDDEN');
+      expect(JSON.stringify(r)).not.toContain('SHIPPED');
+      await expectUnchanged(orderId, row, await subjects(orderId));
+    });
+
+    test('a role that may never take the step is FORBIDDEN before the order is looked up (not DELIVERY_NOT_FOUND)', async () => {
+      expectRefused(await step('acceptOrder', 'no-such-order', as.customer('c-owner')), 'acceptOrder', 'FORBIDDEN');
+      expectRefused(await step('startProduction', 'no-such-order', as.courier()), 'startProduction', 'FORBIDDEN');
+    });
+
+    test('without an actor: UNAUTHENTICATED, nothing changes', async () => {
+      const { orderId, row } = await pizzaAt('WAITING');
+      expectRefused(await step('acceptOrder', orderId, null), 'acceptOrder', 'UNAUTHENTICATED');
+      expectRefused(await step('startProduction', orderId, null), 'startProduction', 'UNAUTHENTICATED');
+      await expectUnchanged(orderId, row, []);
+    });
+  });
+
+  describe('startDelivery and completeDelivery: a courier, staff of the delivery’s store, or an admin', () => {
+    test.each<[string, Actor]>([
+      ['a courier', as.courier()],
+      ['staff of the store', pizzeria],
+      ['an admin', as.admin()],
+    ])('%s ships and completes it', async (_who, actor) => {
+      const { orderId } = await pizzaAt('ACCEPTED');
+      expect((await step('startDelivery', orderId, actor)).data.startDelivery.status).toBe('SHIPPED');
+      expect((await step('completeDelivery', orderId, actor)).data.completeDelivery.status).toBe('DELIVERED');
+    });
+
+    test.each<[string, Actor]>([
+      ['staff of another store', otherStore],
+      ['the order’s own customer', as.customer('c-owner')],
+      ['a stock manager', as.stockManager()],
+    ])('%s is FORBIDDEN and changes nothing', async (_who, actor) => {
+      const accepted = await pizzaAt('ACCEPTED');
+      const shipped = await pizzaAt('SHIPPED');
+      const [a, sh] = [await subjects(accepted.orderId), await subjects(shipped.orderId)];
+      expectRefused(await step('startDelivery', accepted.orderId, actor), 'startDelivery', 'FORBIDDEN');
+      expectRefused(await step('completeDelivery', shipped.orderId, actor), 'completeDelivery', 'FORBIDDEN');
+      await expectUnchanged(accepted.orderId, accepted.row, a);
+      await expectUnchanged(shipped.orderId, shipped.row, sh);
+    });
+
+    test('without an actor: UNAUTHENTICATED, nothing changes', async () => {
+      const { orderId, row } = await pizzaAt('ACCEPTED');
+      const before = await subjects(orderId);
+      expectRefused(await step('startDelivery', orderId, null), 'startDelivery', 'UNAUTHENTICATED');
+      expectRefused(await step('completeDelivery', orderId, null), 'completeDelivery', 'UNAUTHENTICATED');
+      await expectUnchanged(orderId, row, before);
+    });
+  });
+
+  describe('deliveriesByStore: staff of that store, a courier, or an admin', () => {
+    const QUEUE = `query($s: ID!) { deliveriesByStore(storeId: $s) { orderId storeId } }`;
+
+    test.each<[string, Actor]>([
+      ['staff of the store', pizzeria],
+      ['a courier', as.courier()],
+      ['an admin', as.admin()],
+    ])('%s sees the queue', async (_who, actor) => {
+      const { orderId } = await pizzaAt('WAITING');
+      const r = await subgraphGql(url(), QUEUE, { s: 'mario-pizzeria' }, { actor });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.deliveriesByStore).toContainEqual({ orderId, storeId: 'mario-pizzeria' });
+    });
+
+    test.each<[string, Actor]>([
+      ['staff of another store', otherStore],
+      ['a customer', as.customer('c-owner')],
+      ['a stock manager', as.stockManager()],
+    ])('%s is FORBIDDEN and sees nothing', async (_who, actor) => {
+      await pizzaAt('WAITING');
+      const r = await subgraphGql(url(), QUEUE, { s: 'mario-pizzeria' }, { actor });
+      expectRefused(r, 'deliveriesByStore', 'FORBIDDEN');
+      expect(r.data).toBeNull();
+    });
+
+    test('without an actor: UNAUTHENTICATED', async () => {
+      expectRefused(await subgraphGql(url(), QUEUE, { s: 'mario-pizzeria' }, { actor: null }), 'deliveriesByStore', 'UNAUTHENTICATED');
+    });
+  });
+
+  describe('delivery(id): its customer, staff of its store, a courier, or an admin', () => {
+    const READ = `query($id: ID!) { delivery(id: $id) { id customerId storeId deliveryAddress } }`;
+
+    test.each<[string, Actor]>([
+      ['its customer', as.customer('c-owner')],
+      ['staff of its store', pizzeria],
+      ['a courier', as.courier()],
+      ['an admin', as.admin()],
+    ])('%s reads it', async (_who, actor) => {
+      const { row } = await pizzaAt('WAITING');
+      const r = await subgraphGql(url(), READ, { id: row.id }, { actor });
+      expect(r).toEqual({ data: { delivery: { id: row.id, customerId: 'c-owner', storeId: 'mario-pizzeria', deliveryAddress: null } } });
+    });
+
+    test.each<[string, Actor]>([
+      ['another customer', as.customer('c-someone-else')],
+      ['staff of another store', otherStore],
+      ['a stock manager', as.stockManager()],
+    ])('%s is FORBIDDEN and gets none of it', async (_who, actor) => {
+      const { row } = await pizzaAt('WAITING');
+      const r = await subgraphGql(url(), READ, { id: row.id }, { actor });
+      expectRefused(r, 'delivery', 'FORBIDDEN');
+      expect(r.data).toEqual({ delivery: null });
+      expect(JSON.stringify(r)).not.toContain('c-owner');
+    });
+
+    test('without an actor: UNAUTHENTICATED, for a known id and an unknown one alike', async () => {
+      const { row } = await pizzaAt('WAITING');
+      expectRefused(await subgraphGql(url(), READ, { id: row.id }, { actor: null }), 'delivery', 'UNAUTHENTICATED');
+      expectRefused(await subgraphGql(url(), READ, { id: 'nope' }, { actor: null }), 'delivery', 'UNAUTHENTICATED');
+    });
   });
 });
 

@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
+import { requireAccess, requireActor, requireRole, requireStaffOf, type AuthContext, type Role } from '../../platform/auth';
 import type { Delivery, DeliveryDb } from './db';
-import { acceptOrder, completeDelivery, isKnown, startDelivery, startProduction } from './deliveries';
+import { acceptOrder, completeDelivery, isKnown, startDelivery, startProduction, type Authorize } from './deliveries';
 import type { DeliveryStatus } from './rules';
 
-export interface DeliveryContext {
+/** Per request: the loader below, and the actor the platform adds. */
+export interface DeliveryContext extends AuthContext {
   deliveryByOrder: DataLoader<string, Delivery | null>;
 }
 
@@ -33,29 +35,46 @@ const toGraphQL = (d: Delivery | null) =>
     : null;
 
 export function deliveryResolvers(db: DeliveryDb, onCommit: () => void) {
-  /** A step mutation: run it, wake the outbox relay for its event, answer the delivery. */
-  const step = (fn: (db: DeliveryDb, orderId: string) => Promise<Delivery>) => async (_: unknown, args: { orderId: string }) => {
-    const d = await fn(db, args.orderId);
-    onCommit();
-    return toGraphQL(d);
-  };
+  /**
+   * A step mutation: run it, wake the outbox relay for its event, answer the delivery.
+   * Who may take it: staff of the delivery's store or an admin, and `alsoRoles` (the courier's
+   * steps). Any other role is refused before the delivery is looked up; staff of another store
+   * once it is found (FORBIDDEN), before its state is judged.
+   */
+  const step =
+    (fn: (db: DeliveryDb, orderId: string, authorize: Authorize) => Promise<Delivery>, alsoRoles: Role[] = []) =>
+    async (_: unknown, args: { orderId: string }, ctx: AuthContext) => {
+      requireRole(ctx, 'store-staff', 'admin', ...alsoRoles);
+      const d = await fn(db, args.orderId, (found) => requireStaffOf(ctx, found.storeId, alsoRoles));
+      onCommit();
+      return toGraphQL(d);
+    };
   return {
     Query: {
-      delivery: async (_: unknown, args: { id: string }) => toGraphQL(await db.delivery.findUnique({ where: { id: args.id } })),
-      deliveriesByStore: async (_: unknown, args: { storeId: string; status?: DeliveryStatus }) =>
-        (
+      // Its customer, staff of its store, a courier or an admin; unknown: null.
+      delivery: async (_: unknown, args: { id: string }, ctx: AuthContext) => {
+        requireActor(ctx);
+        const d = toGraphQL(await db.delivery.findUnique({ where: { id: args.id } }));
+        if (d) requireAccess(ctx, { customerId: d.customerId, storeId: d.storeId }, `delivery ${args.id}`, ['courier']);
+        return d;
+      },
+      // Staff of that store, a courier or an admin.
+      deliveriesByStore: async (_: unknown, args: { storeId: string; status?: DeliveryStatus }, ctx: AuthContext) => {
+        requireStaffOf(ctx, args.storeId, ['courier']);
+        return (
           await db.delivery.findMany({
             where: { storeId: args.storeId, ...(args.status ? { status: args.status } : {}) },
             orderBy: { createdAt: 'asc' },
             take: 200,
           })
-        ).map(toGraphQL),
+        ).map(toGraphQL);
+      },
     },
     Mutation: {
       acceptOrder: step(acceptOrder),
       startProduction: step(startProduction),
-      startDelivery: step(startDelivery),
-      completeDelivery: step(completeDelivery),
+      startDelivery: step(startDelivery, ['courier']),
+      completeDelivery: step(completeDelivery, ['courier']),
     },
     Delivery: {
       __resolveReference: async (ref: { id: string }) => toGraphQL(await db.delivery.findUnique({ where: { id: ref.id } })),

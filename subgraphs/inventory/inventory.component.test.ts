@@ -2,6 +2,8 @@
 // their relays would publish them (in and out of order, repeated, concurrently). Real PostgreSQL and nats-server.
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, parseEvent, type Envelope, type EventData } from '../../platform/events';
+import type { Actor } from '../../platform/auth';
+import { as } from '../../test/support/auth';
 import { describeRouterOnlyAccess, expectServesSchemaFile, publishEvent } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
@@ -30,7 +32,8 @@ async function knownProduct(name = 'a book'): Promise<string> {
 }
 
 const RECEIVE = `mutation($p: ID!, $q: Int!) { receiveStock(productId: $p, qty: $q) { productId onHand reserved available updatedAt } }`;
-const receive = (productId: string, qty: number) => subgraphGql(url(), RECEIVE, { p: productId, q: qty });
+/** Received by a stock manager (the role that does it). */
+const receive = (productId: string, qty: number, actor: Actor | null = as.stockManager()) => subgraphGql(url(), RECEIVE, { p: productId, q: qty }, { actor });
 
 const requested = (productId: string, overrides: Partial<EventData<typeof ReservationRequested>> = {}): EventData<typeof ReservationRequested> => ({
   reservationId: randomUUID(),
@@ -121,7 +124,7 @@ describe('receiveStock', () => {
     expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'PRODUCT_NOT_FOUND', productId: 'no-such-book' });
     const blank = await receive('  ', 5);
     expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'productId' });
-    const fraction = await subgraphGql(url(), `mutation { receiveStock(productId: "x", qty: 1.5) { onHand } }`);
+    const fraction = await subgraphGql(url(), `mutation { receiveStock(productId: "x", qty: 1.5) { onHand } }`, undefined, { actor: as.stockManager() });
     expect(fraction.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(await db.stock.count({ where: { productId: { in: ['no-such-book', '  ', 'x'] } } })).toBe(0);
     expect(await db.outboxEvent.count({ where: { correlationId: { in: ['no-such-book', '  ', 'x'] } } })).toBe(0);
@@ -302,7 +305,7 @@ describe('queries and federation', () => {
     await receive(productId, 2);
     const r = requested(productId);
     await processed('reservation-requested', await publishRequested(r));
-    const q = await subgraphGql(url(), `query($p: ID!) { stock(productId: $p) { onHand reserved available } stockMovements(productId: $p) { kind qty reservationId handledBy } }`, { p: productId });
+    const q = await subgraphGql(url(), `query($p: ID!) { stock(productId: $p) { onHand reserved available } stockMovements(productId: $p) { kind qty reservationId handledBy } }`, { p: productId }, { actor: as.stockManager() });
     expect(q.errors).toBeUndefined();
     expect(q.data).toEqual({
       stock: { onHand: 2, reserved: 1, available: 1 },
@@ -314,8 +317,78 @@ describe('queries and federation', () => {
     expect((await subgraphGql(url(), `{ stock(productId: "no-such-product") { onHand } }`)).data).toEqual({ stock: null });
   });
 
+  test('Product._entities needs no actor of its own: the router only asks under an authorized parent', async () => {
+    const productId = await knownProduct();
+    await receive(productId, 3);
+    const r = await subgraphGql(url(), `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock { onHand } } } }`, { r: [{ __typename: 'Product', id: productId }] }, { actor: null });
+    expect(r).toEqual({ data: { _entities: [{ id: productId, stock: { onHand: 3 } }] } });
+  });
+
   test('_service { sdl } is subgraphs/inventory/schema.graphql', async () => {
     await expectServesSchemaFile(url(), 'inventory');
+  });
+});
+
+describe('who may do what', () => {
+  const STOCK = `query($p: ID!) { stock(productId: $p) { onHand } }`;
+  const MOVEMENTS = `query($p: ID!) { stockMovements(productId: $p) { kind qty } }`;
+  const refused: Array<[string, Actor]> = [
+    ['a customer', as.customer('c-1')],
+    ['store staff', as.staff('city-library')],
+    ['a courier', as.courier()],
+  ];
+
+  test('receiveStock: a stock manager and an admin may', async () => {
+    const productId = await knownProduct();
+    expect((await receive(productId, 2, as.stockManager())).data.receiveStock).toMatchObject({ onHand: 2 });
+    expect((await receive(productId, 3, as.admin())).data.receiveStock).toMatchObject({ onHand: 5 });
+  });
+
+  test.each(refused)('receiveStock by %s is FORBIDDEN and writes nothing', async (_n, actor) => {
+    const productId = await knownProduct();
+    const r = await receive(productId, 5, actor);
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await db.stock.findUnique({ where: { productId } })).toBeNull();
+    expect(await db.stockMovement.count({ where: { productId } })).toBe(0);
+    expect(await db.outboxEvent.count({ where: { correlationId: productId } })).toBe(0);
+  });
+
+  test('receiveStock without an actor is UNAUTHENTICATED and writes nothing (even for bad input: who asks is checked first)', async () => {
+    const productId = await knownProduct();
+    for (const qty of [5, 0]) {
+      const r = await receive(productId, qty, null);
+      expect(r.data).toBeNull();
+      expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await db.stock.findUnique({ where: { productId } })).toBeNull();
+  });
+
+  test('stock: any signed-in actor; no actor is UNAUTHENTICATED', async () => {
+    const productId = await knownProduct();
+    await receive(productId, 4);
+    for (const actor of [as.customer('c-1'), as.staff('city-library'), as.courier(), as.stockManager(), as.admin()]) {
+      expect(await subgraphGql(url(), STOCK, { p: productId }, { actor })).toEqual({ data: { stock: { onHand: 4 } } });
+    }
+    const none = await subgraphGql(url(), STOCK, { p: productId }, { actor: null });
+    expect(none.data).toEqual({ stock: null });
+    expect(none.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('stockMovements: a stock manager and an admin see them; other roles are FORBIDDEN with nothing shown; no actor is UNAUTHENTICATED', async () => {
+    const productId = await knownProduct();
+    await receive(productId, 4);
+    for (const actor of [as.stockManager(), as.admin()]) {
+      expect(await subgraphGql(url(), MOVEMENTS, { p: productId }, { actor })).toEqual({ data: { stockMovements: [{ kind: 'RECEIVED', qty: 4 }] } });
+    }
+    for (const [, actor] of refused) {
+      const r = await subgraphGql(url(), MOVEMENTS, { p: productId }, { actor });
+      expect(r.data).toBeNull();
+      expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    }
+    const none = await subgraphGql(url(), MOVEMENTS, { p: productId }, { actor: null });
+    expect(none.data).toBeNull();
+    expect(none.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 

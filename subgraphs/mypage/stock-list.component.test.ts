@@ -3,9 +3,11 @@
 // Real PostgreSQL and nats-server.
 import { randomUUID } from 'node:crypto';
 import type { Envelope, EventContract, EventData } from '../../platform/events';
+import type { Actor } from '../../platform/auth';
+import { as } from '../../test/support/auth';
 import { publishEvent } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
-import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
+import { startStack, subgraphGql, type GraphQLResponse, type Stack } from '../../test/support/stack';
 import { ProductAdded } from '../catalog/contracts';
 import { StockReceived, StockReleased, StockReserved } from '../inventory/contracts';
 import { ReservationCancelled, ReservationConfirmed, ReservationFailed, ReservationRequested } from '../rental/contracts';
@@ -43,8 +45,9 @@ const releasedTo = (productId: string, onHand: number, reserved: number, version
   deliver(StockReleased, 'stock-released', { ...levelAt(productId, onHand, reserved, version), reservationId: randomUUID(), customerId: 'c-1', releasedAt: new Date().toISOString() }, productId);
 
 const LIST = `query($s: ID, $in: Boolean) { stockList(storeId: $s, inStockOnly: $in) { productId title storeId available product { id } } }`;
-const list = async (storeId: string, inStockOnly?: boolean) => {
-  const r = await subgraphGql(url(), LIST, { s: storeId, in: inStockOnly });
+/** The list as a customer browses it. */
+const list = async (storeId: string, inStockOnly?: boolean, actor: Actor = as.customer('c-browser')) => {
+  const r = await subgraphGql(url(), LIST, { s: storeId, in: inStockOnly }, { actor });
   expect(r.errors).toBeUndefined();
   return r.data.stockList as Array<{ productId: string; title: string; available: number }>;
 };
@@ -85,7 +88,7 @@ describe('the stock list follows catalog and inventory events', () => {
     const book = `book-${randomUUID()}`;
     await received(book, 2, 1);
     expect(await db.stockItem.findUniqueOrThrow({ where: { productId: book } })).toMatchObject({ title: null, available: 2 });
-    expect((await subgraphGql(url(), `{ stockList { productId } }`)).data.stockList.map((s: any) => s.productId)).not.toContain(book);
+    expect((await subgraphGql(url(), `{ stockList { productId } }`, undefined, { actor: as.customer('c-browser') })).data.stockList.map((s: any) => s.productId)).not.toContain(book);
     await added(book, 'The Hobbit', store);
     expect(await list(store)).toMatchObject([{ productId: book, title: 'The Hobbit', available: 2 }]);
   });
@@ -119,8 +122,13 @@ describe('the customer’s reservations follow rental’s events', () => {
     requestedAt: new Date().toISOString(),
     ...overrides,
   });
-  const MINE = `query($c: ID!) { myReservations(customerId: $c) { reservationId productId title status failureReason requestedAt } }`;
-  const mine = async (c: string) => (await subgraphGql(url(), MINE, { c })).data.myReservations;
+  const MINE = `{ myReservations { reservationId productId title status failureReason requestedAt } }`;
+  /** The signed-in customer's reservations: the customer comes from the actor, never from an argument. */
+  const mine = async (c: string) => {
+    const r = await subgraphGql(url(), MINE, undefined, { actor: as.customer(c) });
+    expect(r.errors).toBeUndefined();
+    return r.data.myReservations;
+  };
 
   test('requested → reserved → cancelled, each shown; a late, older event does not undo a newer one', async () => {
     const customer = `c-${randomUUID()}`;
@@ -134,7 +142,7 @@ describe('the customer’s reservations follow rental’s events', () => {
     expect((await db.reservationView.findUniqueOrThrow({ where: { reservationId: r.reservationId } })).version).toBe(3);
   });
 
-  test('a failed reservation shows its reason; newest first; unknown customer → []', async () => {
+  test('a failed reservation shows its reason; newest first; only the signed-in customer’s; none → []', async () => {
     const customer = `c-${randomUUID()}`;
     const older = base(customer, { requestedAt: new Date(Date.now() - 60_000).toISOString() });
     const newer = base(customer);
@@ -142,10 +150,56 @@ describe('the customer’s reservations follow rental’s events', () => {
     await deliver(ReservationFailed, 'reservation-failed', { ...newer, status: 'FAILED', version: 2, reason: 'OUT_OF_STOCK', failedAt: new Date().toISOString() }, newer.reservationId);
     await deliver(ReservationRequested, 'reservation-requested', { ...newer, status: 'REQUESTED' }, newer.reservationId);
     await deliver(ReservationRequested, 'reservation-requested', { ...older, status: 'REQUESTED' }, older.reservationId);
+    const someoneElses = base(`${customer}-other`);
+    await deliver(ReservationRequested, 'reservation-requested', { ...someoneElses, status: 'REQUESTED' }, someoneElses.reservationId);
     expect((await mine(customer)).map((v: any) => [v.reservationId, v.status, v.failureReason])).toEqual([
       [newer.reservationId, 'FAILED', 'OUT_OF_STOCK'],
       [older.reservationId, 'REQUESTED', null],
     ]);
     expect(await mine('nobody')).toEqual([]);
+  });
+});
+
+describe('authorization', () => {
+  /** A refused root field: the error's code at that field, and no data (both fields are non-null lists). */
+  const expectRefused = (r: GraphQLResponse, field: string, code: 'FORBIDDEN' | 'UNAUTHENTICATED') => {
+    expect(r.data).toBeNull();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors![0]).toMatchObject({ path: [field], extensions: { code } });
+  };
+
+  test('stockList answers every signed-in role the same', async () => {
+    const store = `lib-${randomUUID()}`;
+    const book = `book-${randomUUID()}`;
+    await added(book, 'Sapiens', store);
+    await received(book, 2, 1);
+    const expected = [{ productId: book, title: 'Sapiens', storeId: store, available: 2, product: { id: book } }];
+    for (const actor of [as.customer('c-1'), as.staff('city-library'), as.courier(), as.stockManager(), as.admin()]) {
+      expect({ role: actor.role, list: await list(store, undefined, actor) }).toEqual({ role: actor.role, list: expected });
+    }
+  });
+
+  test('stockList without an actor: UNAUTHENTICATED', async () => {
+    expectRefused(await subgraphGql(url(), LIST, { s: 'city-library' }, { actor: null }), 'stockList', 'UNAUTHENTICATED');
+  });
+
+  const MINE = `{ myReservations { reservationId status } }`;
+  test.each<[string, Actor]>([
+    ['an admin', as.admin()],
+    ['store staff', as.staff('city-library')],
+    ['a courier', as.courier()],
+    ['a stock manager', as.stockManager()],
+  ])('myReservations for %s is FORBIDDEN (it is a customer’s own list)', async (_who, actor) => {
+    expectRefused(await subgraphGql(url(), MINE, undefined, { actor }), 'myReservations', 'FORBIDDEN');
+  });
+
+  test('myReservations without an actor: UNAUTHENTICATED', async () => {
+    expectRefused(await subgraphGql(url(), MINE, undefined, { actor: null }), 'myReservations', 'UNAUTHENTICATED');
+  });
+
+  test('myReservations takes no customer id: asking for another customer’s does not validate', async () => {
+    const r = await subgraphGql(url(), `{ myReservations(customerId: "c-victim") { reservationId } }`, undefined, { actor: as.customer('c-thief') });
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });

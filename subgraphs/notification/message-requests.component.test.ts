@@ -3,6 +3,7 @@
 // as every other (here log and a stand-in Telegram Bot API); MessageSent carries the caller's
 // correlation id. Real PostgreSQL (none: notification is SQLite) and nats-server.
 import { parseEvent } from '../../platform/events';
+import { as } from '../../test/support/auth';
 import { baseUrlOf, postInternal } from '../../test/support/component';
 import { startFakeHttpServer, type FakeHttpServer } from '../../test/support/fake-http';
 import { waitFor } from '../../test/support/ports';
@@ -72,7 +73,9 @@ test('a request is recorded per channel, sent, and announced as MessageSent with
 });
 
 test('the customer\'s message history shows requested messages as RequestedMessage', async () => {
-  const r = await subgraphGql(stack.services.notification!.url, `{ customerMessages(customerId: "c-telegram") { __typename subjectKind ... on RequestedMessage { requestId message channel } } }`);
+  const r = await subgraphGql(stack.services.notification!.url, `{ customerMessages { __typename subjectKind ... on RequestedMessage { requestId message channel } } }`, undefined, {
+    actor: as.customer('c-telegram'),
+  });
   expect(r.errors).toBeUndefined();
   expect(r.data.customerMessages).toEqual(
     expect.arrayContaining([{ __typename: 'RequestedMessage', subjectKind: 'REQUEST', requestId: 'mission-1', message: request.text, channel: 'LOG' }]),

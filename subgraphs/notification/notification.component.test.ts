@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
 import { PrismaLibSql } from '@prisma/adapter-libsql';
+import type { Actor } from '../../platform/auth';
 import { libsqlRunner } from '../../platform/database';
 import { applyMigrations } from '../../platform/migrate';
 import { parseEvent, type EventData } from '../../platform/events';
+import { as } from '../../test/support/auth';
 import { describeRouterOnlyAccess, expectServesSchemaFile, publishEvent } from '../../test/support/component';
 import { startFakeHttpServer, type FakeHttpServer, type ReceivedRequest } from '../../test/support/fake-http';
 import { sampleOrderPlaced } from '../../test/support/fixtures';
@@ -369,7 +371,7 @@ describe('message history', () => {
   });
   const byAge = (rows: Message[]) => [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.channel.localeCompare(b.channel));
 
-  test('by order and by customer, oldest first, every field', async () => {
+  test('by order (its customer) and by customer (the signed-in one), oldest first, every field', async () => {
     const customerId = `c-history-${randomUUID()}`;
     const first = await placed({ customerId });
     await settled(first.data.orderId, 4);
@@ -378,17 +380,18 @@ describe('message history', () => {
     await statusChanged(first.data.orderId, customerId, 'SHIPPED', 3);
     await settled(first.data.orderId, 8);
 
-    const byOrder = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { ${FIELDS} } }`, { o: first.data.orderId });
+    const customer = { actor: as.customer(customerId) };
+    const byOrder = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { ${FIELDS} } }`, { o: first.data.orderId }, customer);
     expect(byOrder.errors).toBeUndefined();
     expect(byOrder.data.messagesByOrder).toEqual(byAge(await messagesOf(first.data.orderId)).map(asGraphQL));
     expect(byOrder.data.messagesByOrder.map((m: any) => m.status)).toEqual(['PAID', 'PAID', 'PAID', 'PAID', 'SHIPPED', 'SHIPPED', 'SHIPPED', 'SHIPPED']);
 
-    const byCustomer = await subgraphGql(url(), `query($c: ID!) { messagesByCustomer(customerId: $c) { ${FIELDS} } }`, { c: customerId });
+    const byCustomer = await subgraphGql(url(), `{ messagesByCustomer { ${FIELDS} } }`, undefined, customer);
     expect(byCustomer.errors).toBeUndefined();
     expect(byCustomer.data.messagesByCustomer).toEqual(byAge(await db.message.findMany({ where: { customerId } })).map(asGraphQL));
     expect(byCustomer.data.messagesByCustomer).toHaveLength(12);
 
-    const none = await subgraphGql(url(), `{ messagesByCustomer(customerId: "nobody") { id } messagesByOrder(orderId: "no-such-order") { id } }`);
+    const none = await subgraphGql(url(), `{ messagesByCustomer { id } messagesByOrder(orderId: "no-such-order") { id } }`, undefined, { actor: as.customer('nobody') });
     expect(none).toEqual({ data: { messagesByCustomer: [], messagesByOrder: [] } });
   });
 
@@ -401,9 +404,13 @@ describe('message history', () => {
     await told.cancelled(r, 3);
     const rows = await settled(r.reservationId, 8, 'RESERVATION');
 
-    const byReservation = await subgraphGql(url(), `query($r: ID!) { messagesByReservation(reservationId: $r) { id reservationId subjectKind subjectId customerId status message channel deliveryStatus } }`, {
-      r: r.reservationId,
-    });
+    const customer = { actor: as.customer(customerId) };
+    const byReservation = await subgraphGql(
+      url(),
+      `query($r: ID!) { messagesByReservation(reservationId: $r) { id reservationId subjectKind subjectId customerId status message channel deliveryStatus } }`,
+      { r: r.reservationId },
+      customer,
+    );
     expect(byReservation.errors).toBeUndefined();
     expect(byReservation.data.messagesByReservation).toEqual(
       [...rows]
@@ -413,8 +420,9 @@ describe('message history', () => {
 
     const all = await subgraphGql(
       url(),
-      `query($c: ID!) { customerMessages(customerId: $c) { __typename id subjectKind subjectId status ... on Message { orderId } ... on ReservationMessage { reservationId } } }`,
-      { c: customerId },
+      `{ customerMessages { __typename id subjectKind subjectId status ... on Message { orderId } ... on ReservationMessage { reservationId } } }`,
+      undefined,
+      customer,
     );
     expect(all.errors).toBeUndefined();
     const kinds = all.data.customerMessages.map((m: any) => `${m.__typename} ${m.subjectKind} ${m.subjectId} ${m.orderId ?? m.reservationId} ${m.status}`);
@@ -426,10 +434,10 @@ describe('message history', () => {
       ].sort(),
     );
 
-    const ordersOnly = await subgraphGql(url(), `query($c: ID!) { messagesByCustomer(customerId: $c) { orderId subjectKind } }`, { c: customerId });
+    const ordersOnly = await subgraphGql(url(), `{ messagesByCustomer { orderId subjectKind } }`, undefined, customer);
     expect(ordersOnly.data.messagesByCustomer).toEqual(Array(4).fill({ orderId: order.data.orderId, subjectKind: 'ORDER' }));
     // An order's messages and a reservation's never mix, even were the ids equal.
-    const crossed = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { id } }`, { o: r.reservationId });
+    const crossed = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { id } }`, { o: r.reservationId }, customer);
     expect(crossed).toEqual({ data: { messagesByOrder: [] } });
     expect(await subgraphGql(url(), `{ messagesByReservation(reservationId: "no-such-reservation") { id } }`)).toEqual({ data: { messagesByReservation: [] } });
   });
@@ -437,16 +445,15 @@ describe('message history', () => {
   test('a blank or over-long id is BAD_USER_INPUT naming the argument', async () => {
     const noReservation = await subgraphGql(url(), `{ messagesByReservation(reservationId: "") { id } }`);
     expect(noReservation.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reservationId' });
-    const noCustomer = await subgraphGql(url(), `query($c: ID!) { customerMessages(customerId: $c) { id } }`, { c: 'x'.repeat(65) });
-    expect(noCustomer.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
-    const blank = await subgraphGql(url(), `{ messagesByCustomer(customerId: "  ") { id } }`);
-    expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
+    const blank = await subgraphGql(url(), `{ messagesByOrder(orderId: "  ") { id } }`, undefined, { actor: as.customer('c-1') });
+    expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
     const long = await subgraphGql(url(), `query($o: ID!) { messagesByOrder(orderId: $o) { id } }`, { o: 'x'.repeat(65) });
     expect(long.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
   });
 });
 
 describe('federation', () => {
+  // Entities need no actor of their own: the router only asks for them under an authorized parent.
   test('Order._entities adds each order’s messages; [] for an order notification never heard of', async () => {
     const { data } = await placed({ customerId: 'c-entities' });
     const rows = await settled(data.orderId, 4);
@@ -455,7 +462,7 @@ describe('federation', () => {
         { __typename: 'Order', id: 'never-heard-of' },
         { __typename: 'Order', id: data.orderId },
       ],
-    });
+    }, { actor: null });
     expect(r.errors).toBeUndefined();
     expect(r.data._entities[0]).toEqual({ id: 'never-heard-of', messages: [] });
     expect(r.data._entities[1].id).toBe(data.orderId);
@@ -475,7 +482,7 @@ describe('federation', () => {
         { __typename: 'Reservation', id: 'never-heard-of' },
         { __typename: 'Reservation', id: r.reservationId },
       ],
-    });
+    }, { actor: null });
     expect(q.errors).toBeUndefined();
     expect(q.data._entities[0]).toEqual({ id: 'never-heard-of', messages: [] });
     expect(q.data._entities[1].messages.map((m: any) => m.id).sort()).toEqual(rows.map((m) => m.id).sort());
@@ -586,6 +593,108 @@ describe('the migration to subjects (orders and reservations) keeps the messages
     } finally {
       file.close();
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('who may read which messages', () => {
+  const notCustomers: Array<[string, Actor]> = [
+    ['an admin', as.admin()],
+    ['store staff', as.staff('sunrise-bakery')],
+    ['a courier', as.courier()],
+    ['a stock manager', as.stockManager()],
+  ];
+  /** Roles refused someone else's messages (the order's own store staff included: messages are the customer's). */
+  const othersThanOwnerOrAdmin: Array<[string, Actor]> = [
+    ['another customer', as.customer('c-intruder')],
+    ['staff of the order’s store', as.staff('sunrise-bakery')],
+    ['staff of another store', as.staff('mario-pizzeria')],
+    ['a courier', as.courier()],
+    ['a stock manager', as.stockManager()],
+  ];
+  const BY_ORDER = `query($o: ID!) { messagesByOrder(orderId: $o) { id customerId message } }`;
+  const BY_RESERVATION = `query($r: ID!) { messagesByReservation(reservationId: $r) { id customerId message } }`;
+  let orderId: string;
+  let reservationId: string;
+  const OWNER = `c-owner-${randomUUID()}`;
+
+  beforeAll(async () => {
+    const order = await placed({ customerId: OWNER });
+    orderId = order.data.orderId;
+    await settled(orderId, 4);
+    const r = reservation(OWNER);
+    reservationId = r.reservationId;
+    await told.confirmed(r);
+    await settled(reservationId, 4, 'RESERVATION');
+  });
+
+  test('messagesByCustomer and customerMessages: the signed-in customer’s own, nobody else’s', async () => {
+    const other = `c-other-${randomUUID()}`;
+    await settled((await placed({ customerId: other })).data.orderId, 4);
+    const mine = await subgraphGql(url(), `{ messagesByCustomer { customerId orderId } customerMessages { customerId subjectId } }`, undefined, { actor: as.customer(OWNER) });
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data.messagesByCustomer).toEqual(Array(4).fill({ customerId: OWNER, orderId }));
+    expect(mine.data.customerMessages.map((m: any) => `${m.customerId} ${m.subjectId}`).sort()).toEqual(
+      [...Array(4).fill(`${OWNER} ${orderId}`), ...Array(4).fill(`${OWNER} ${reservationId}`)].sort(),
+    );
+    expect(JSON.stringify(mine)).not.toContain(other);
+  });
+
+  test('messagesByCustomer and customerMessages take no customer id: asking for another customer’s is a validation error', async () => {
+    for (const field of ['messagesByCustomer', 'customerMessages']) {
+      const r = await subgraphGql(url(), `{ ${field}(customerId: "${OWNER}") { id } }`, undefined, { actor: as.customer('c-intruder') });
+      expect(r.data).toBeUndefined();
+      expect(r.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    }
+  });
+
+  test.each(notCustomers)('messagesByCustomer and customerMessages by %s are FORBIDDEN', async (_n, actor) => {
+    for (const field of ['messagesByCustomer', 'customerMessages']) {
+      const r = await subgraphGql(url(), `{ ${field} { id } }`, undefined, { actor });
+      expect(r.data).toBeNull();
+      expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  test('messagesByOrder and messagesByReservation: their customer and an admin see them', async () => {
+    for (const actor of [as.customer(OWNER), as.admin()]) {
+      const byOrder = await subgraphGql(url(), BY_ORDER, { o: orderId }, { actor });
+      expect(byOrder.errors).toBeUndefined();
+      expect(byOrder.data.messagesByOrder).toHaveLength(4);
+      expect(byOrder.data.messagesByOrder.every((m: any) => m.customerId === OWNER)).toBe(true);
+      const byReservation = await subgraphGql(url(), BY_RESERVATION, { r: reservationId }, { actor });
+      expect(byReservation.errors).toBeUndefined();
+      expect(byReservation.data.messagesByReservation).toHaveLength(4);
+    }
+  });
+
+  test.each(othersThanOwnerOrAdmin)('messagesByOrder and messagesByReservation of someone else’s, asked by %s, are FORBIDDEN with nothing shown', async (_n, actor) => {
+    const byOrder = await subgraphGql(url(), BY_ORDER, { o: orderId }, { actor });
+    expect(byOrder.data).toBeNull();
+    expect(byOrder.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const byReservation = await subgraphGql(url(), BY_RESERVATION, { r: reservationId }, { actor });
+    expect(byReservation.data).toBeNull();
+    expect(byReservation.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify([byOrder, byReservation])).not.toContain(OWNER);
+  });
+
+  test('messagesByOrder and messagesByReservation with no messages (yet) are [] for a customer', async () => {
+    const q = await subgraphGql(url(), `{ messagesByOrder(orderId: "no-such-order") { id } messagesByReservation(reservationId: "no-such-reservation") { id } }`, undefined, {
+      actor: as.customer('c-intruder'),
+    });
+    expect(q).toEqual({ data: { messagesByOrder: [], messagesByReservation: [] } });
+  });
+
+  test('every root field without an actor is UNAUTHENTICATED', async () => {
+    for (const [query, variables] of [
+      [`{ messagesByCustomer { id } }`, undefined],
+      [`{ customerMessages { id } }`, undefined],
+      [BY_ORDER, { o: orderId }],
+      [BY_RESERVATION, { r: reservationId }],
+    ] as const) {
+      const r = await subgraphGql(url(), query, variables, { actor: null });
+      expect(r.data).toBeNull();
+      expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     }
   });
 });

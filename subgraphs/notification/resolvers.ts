@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
+import { requireAccess, requireCustomer, requireRole, type AuthContext } from '../../platform/auth';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Message, NotificationDb } from './db';
 import { subjectRef, type MessageSubject } from './rules';
 
-export interface NotificationContext {
+export interface NotificationContext extends AuthContext {
   messagesByOrder: DataLoader<string, Message[]>;
   messagesByReservation: DataLoader<string, Message[]>;
 }
@@ -59,17 +60,29 @@ const byIdOfKind = async (db: NotificationDb, id: string, kind: MessageSubject) 
 };
 
 const history = (db: NotificationDb, customerId: string, subjectKind?: MessageSubject) =>
-  db.message.findMany({ where: { customerId: validId('customerId', customerId), subjectKind }, orderBy: oldestFirst, take: HISTORY_LIMIT });
+  db.message.findMany({ where: { customerId, subjectKind }, orderBy: oldestFirst, take: HISTORY_LIMIT });
+
+/**
+ * The messages about one order or reservation, for their customer or an admin: a customer
+ * asking about someone else's is FORBIDDEN (never an empty answer); none yet is [].
+ */
+async function messagesAboutSubject(ctx: NotificationContext, loader: DataLoader<string, Message[]>, field: string, rawId: string, what: string) {
+  requireRole(ctx, 'customer', 'admin');
+  const rows = await loader.load(validId(field, rawId));
+  for (const m of rows) requireAccess(ctx, { customerId: m.customerId }, `the messages about ${what} ${m.subjectId}`);
+  return rows.map(toGraphQL);
+}
 
 export function notificationResolvers(db: NotificationDb) {
   return {
     Query: {
-      messagesByCustomer: async (_: unknown, args: { customerId: string }) => (await history(db, args.customerId, 'ORDER')).map(toGraphQL),
-      customerMessages: async (_: unknown, args: { customerId: string }) => (await history(db, args.customerId)).map(toGraphQL),
-      messagesByOrder: async (_: unknown, args: { orderId: string }, ctx: NotificationContext) =>
-        (await ctx.messagesByOrder.load(validId('orderId', args.orderId))).map(toGraphQL),
-      messagesByReservation: async (_: unknown, args: { reservationId: string }, ctx: NotificationContext) =>
-        (await ctx.messagesByReservation.load(validId('reservationId', args.reservationId))).map(toGraphQL),
+      // A customer's own history: the customer id is the signed-in customer's.
+      messagesByCustomer: async (_: unknown, __: unknown, ctx: NotificationContext) => (await history(db, requireCustomer(ctx), 'ORDER')).map(toGraphQL),
+      customerMessages: async (_: unknown, __: unknown, ctx: NotificationContext) => (await history(db, requireCustomer(ctx))).map(toGraphQL),
+      messagesByOrder: (_: unknown, args: { orderId: string }, ctx: NotificationContext) =>
+        messagesAboutSubject(ctx, ctx.messagesByOrder, 'orderId', args.orderId, 'order'),
+      messagesByReservation: (_: unknown, args: { reservationId: string }, ctx: NotificationContext) =>
+        messagesAboutSubject(ctx, ctx.messagesByReservation, 'reservationId', args.reservationId, 'reservation'),
     },
     CustomerMessage: {
       __resolveType: (m: { subjectKind: MessageSubject }) => typeNameOf(m.subjectKind),

@@ -6,13 +6,19 @@ import { moveTo, type OrderingDeps } from './orders';
 import { assertCancellable, validateCancelOrder, type OrderStatus } from './rules';
 
 /**
- * cancelOrder, as a story: check the input; find the order; refuse it when it cannot be
+ * cancelOrder, as a story: check the input; find the order; refuse a caller who may not
+ * cancel it (`authorize`); refuse it when it cannot be
  * cancelled any more (ORDER_NOT_CANCELLABLE: its delivery has started, it was never
  * paid, ...); answer it unchanged when a cancellation is already under way or done; else,
  * in one transaction, mark it CANCELLING (with its OrderStatusChanged) and write
  * OrderCancelled, which starts the saga: payment refunds → delivery cancels → CANCELLED.
  */
-export async function cancelOrder(deps: Pick<OrderingDeps, 'db' | 'relay' | 'log'>, input: unknown): Promise<Order> {
+export async function cancelOrder(
+  deps: Pick<OrderingDeps, 'db' | 'relay' | 'log'>,
+  input: unknown,
+  /** Throws (FORBIDDEN) when the caller may not cancel this order; runs once the order is found, before anything changes. */
+  authorize: (order: Order) => void = () => undefined,
+): Promise<Order> {
   const cmd = validateCancelOrder(input);
   // A concurrent change of the order (a delivery step, a second cancel) wins the version
   // guard; decide again on what it left. A handful of rounds is plenty.
@@ -21,6 +27,7 @@ export async function cancelOrder(deps: Pick<OrderingDeps, 'db' | 'relay' | 'log
       const { order, started } = await deps.db.$transaction(async (tx) => {
         const order = await tx.order.findUnique({ where: { id: cmd.orderId } });
         if (!order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${cmd.orderId}.`, { orderId: cmd.orderId });
+        authorize(order);
         if (assertCancellable(order.id, order.status as OrderStatus) === 'already') return { order, started: false };
         const cancelling = await moveTo(tx, order, 'CANCELLING', null, { cancellationReason: cmd.reason });
         await addToOutbox(

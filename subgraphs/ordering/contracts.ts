@@ -37,6 +37,8 @@ export const OrderStatusChanged = defineEvent({
   data: z.object({
     orderId: z.string().min(1),
     customerId: z.string().min(1),
+    /** Added with live status (the router routes store staff's subscriptions by it); optional for events written before. */
+    storeId: z.string().min(1).optional(),
     status: z.enum(ORDER_STATUSES),
     previousStatus: z.enum(ORDER_STATUSES),
     /** The order's version after this change; read models apply only newer versions. */

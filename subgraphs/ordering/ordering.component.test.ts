@@ -8,6 +8,7 @@ import { describeRouterOnlyAccess, expectServesSchemaFile, postInternal, publish
 import { outboxOf, processedBy } from '../../test/support/saga';
 import { DeliveryAccepted, DeliveryCancellationRefused, DeliveryCancelled, DeliveryCompleted, DeliveryStarted, ProductionStarted } from '../delivery/contracts';
 import { waitFor } from '../../test/support/ports';
+import { as } from '../../test/support/auth';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import type { PaymentDb } from '../payment/db';
 import { OrderCancelled, OrderPlaced, OrderStatusChanged } from './contracts';
@@ -38,8 +39,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status customerId item qty unitPrice amount storeId rejectionCode product { id } } }`;
-const place = (input: Record<string, unknown>) => subgraphGql(url(), PLACE, { input });
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status customerId item qty unitPrice amount storeId rejectionCode version product { id } } }`;
+/** placeOrder as the customer `customerId` (the token's subject); the input carries no customer. */
+const place = ({ customerId, ...input }: { customerId: string } & Record<string, unknown>) => subgraphGql(url(), PLACE, { input }, { actor: as.customer(customerId) });
 const orderPlacedRows = (orderId: string) => db.outboxEvent.findMany({ where: { correlationId: orderId, subject: OrderPlaced.subject } });
 const deps = (): OrderingDeps => ({ db, payments, relay: stack.services.ordering!.relay, log: createLogger('ordering-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }) });
 
@@ -64,7 +66,7 @@ function stalePendingOrder(customerId: string, overrides: Partial<Parameters<Ord
 
 describe('placeOrder', () => {
   test('prices from the catalog, charges payment, answers PAID and writes OrderPlaced with the order', async () => {
-    const r = await place({ customerId: ' c-place ', productId: 'donut', qty: 5 });
+    const r = await place({ customerId: 'c-place', productId: 'donut', qty: 5 });
     expect(r.errors).toBeUndefined();
     const o = r.data.placeOrder;
     expect(o).toEqual({
@@ -77,6 +79,8 @@ describe('placeOrder', () => {
       amount: 10000,
       storeId: 'sunrise-bakery',
       rejectionCode: null,
+      // PENDING (1) → PAID (2): the version OrderPlaced carries.
+      version: 2,
       product: { id: 'donut' },
     });
 
@@ -109,9 +113,12 @@ describe('placeOrder', () => {
 
   test('the pizza seed’s order: payment method and delivery address are kept, charged with, and carried by OrderPlaced', async () => {
     await waitFor(async () => db.catalogProduct.findUnique({ where: { id: 'pepperoniPizza' } }), 'ordering to learn the pizzeria');
-    const r = await subgraphGql(url(), `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status amount storeId paymentMethod deliveryAddress } }`, {
-      input: { customerId: '10', productId: 'pepperoniPizza', qty: 1, paymentMethod: 'KAKAO_PAY', deliveryAddress: ' ThewellI007Ho ' },
-    });
+    const r = await subgraphGql(
+      url(),
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status amount storeId paymentMethod deliveryAddress } }`,
+      { input: { productId: 'pepperoniPizza', qty: 1, paymentMethod: 'KAKAO_PAY', deliveryAddress: ' ThewellI007Ho ' } },
+      { actor: as.customer('10') },
+    );
     expect(r.errors).toBeUndefined();
     const o = r.data.placeOrder;
     expect(o).toEqual({ id: expect.any(String), status: 'PAID', amount: 10000, storeId: 'mario-pizzeria', paymentMethod: 'KAKAO_PAY', deliveryAddress: 'ThewellI007Ho' });
@@ -124,7 +131,6 @@ describe('placeOrder', () => {
     ['an unknown product', { customerId: 'c-bad', productId: 'croissant', qty: 1 }, 'PRODUCT_NOT_FOUND', { productId: 'croissant' }],
     ['qty 0', { customerId: 'c-bad', productId: 'cake', qty: 0 }, 'BAD_USER_INPUT', { field: 'qty' }],
     ['qty 101', { customerId: 'c-bad', productId: 'cake', qty: 101 }, 'BAD_USER_INPUT', { field: 'qty' }],
-    ['a blank customer', { customerId: ' ', productId: 'cake', qty: 1 }, 'BAD_USER_INPUT', { field: 'customerId' }],
     ['a blank delivery address', { customerId: 'c-bad', productId: 'cake', qty: 1, deliveryAddress: '  ' }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
     ['an over-long delivery address', { customerId: 'c-bad', productId: 'cake', qty: 1, deliveryAddress: 'a'.repeat(201) }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
     ['the seed’s spelling of the payment method', { customerId: 'c-bad', productId: 'cake', qty: 1, paymentMethod: 'CreditCard' }, 'BAD_USER_INPUT', {}],
@@ -321,6 +327,8 @@ describe('the order follows its delivery', () => {
     expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('SHIPPED');
     await by('delivery-completed')(await d.completed());
     expect(await db.order.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({ status: 'DELIVERED', version: 6 });
+    // The version clients see is the one of the last OrderStatusChanged.
+    expect((await subgraphGql(url(), `query($id: ID!) { order(id: $id) { status version } }`, { id: o.id })).data.order).toEqual({ status: 'DELIVERED', version: 6 });
     expect(await statusChanges(o.id)).toEqual([
       ['PAID', 'CONFIRMED', 3],
       ['CONFIRMED', 'IN_PRODUCTION', 4],
@@ -490,6 +498,156 @@ describe('the end of the cancellation saga', () => {
     const dead = await waitFor(() => db.deadLetter.findFirst({ where: { eventId: env.id } }), 'the impossible event to be dead-lettered');
     expect(dead).toMatchObject({ consumer: 'ordering--delivery-cancelled', deliveries: 1, error: expect.stringContaining('not CANCELLING') });
     expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('PAID');
+  });
+});
+
+describe('authorization: every root field needs an actor; a customer acts only for themselves', () => {
+  const ORDER = `query($id: ID!) { order(id: $id) { id customerId amount } }`;
+  const BY_CUSTOMER = `query($c: ID!) { ordersByCustomer(customerId: $c) { id } }`;
+  const codeOf = (r: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => r.errors?.[0]?.extensions?.code;
+  const everyOrderRow = async () => ({ orders: await db.order.count(), outbox: await db.outboxEvent.count(), payments: await paymentDb().payment.count() });
+
+  test('no actor: every root field is UNAUTHENTICATED, with no data and nothing written', async () => {
+    const o = await paidOrder('c-auth-none');
+    const before = await everyOrderRow();
+    const answers = await Promise.all([
+      subgraphGql(url(), ORDER, { id: o.id }, { actor: null }),
+      subgraphGql(url(), BY_CUSTOMER, { c: 'c-auth-none' }, { actor: null }),
+      subgraphGql(url(), PLACE, { input: { productId: 'cake', qty: 1 } }, { actor: null }),
+      subgraphGql(url(), CANCEL, { o: o.id }, { actor: null }),
+    ]);
+    // order is nullable (its field is null); the others are non-null (no data at all).
+    expect(answers.map((r) => [r.data ?? null, codeOf(r)])).toEqual([
+      [{ order: null }, 'UNAUTHENTICATED'],
+      [null, 'UNAUTHENTICATED'],
+      [null, 'UNAUTHENTICATED'],
+      [null, 'UNAUTHENTICATED'],
+    ]);
+    expect(await everyOrderRow()).toEqual(before);
+    expect((await db.order.findUniqueOrThrow({ where: { id: o.id } })).status).toBe('PAID');
+  });
+
+  describe('placeOrder: customers only, the order is the signed-in customer’s', () => {
+    test('the customer is the token’s subject', async () => {
+      const r = await place({ customerId: 'c-auth-self', productId: 'cake', qty: 1 });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.placeOrder).toMatchObject({ status: 'PAID', customerId: 'c-auth-self' });
+      expect(await paymentDb().payment.findUniqueOrThrow({ where: { orderId: r.data.placeOrder.id } })).toMatchObject({ customerId: 'c-auth-self' });
+    });
+
+    test('a customerId in the input is refused by the schema: nothing written', async () => {
+      const before = await everyOrderRow();
+      const r = await subgraphGql(url(), PLACE, { input: { customerId: 'c-someone-else', productId: 'cake', qty: 1 } }, { actor: as.customer('c-auth-self') });
+      expect(r.data ?? null).toBeNull();
+      expect(codeOf(r)).toBe('BAD_USER_INPUT');
+      expect(r.errors?.[0].message).toMatch(/customerId/);
+      expect(await everyOrderRow()).toEqual(before);
+    });
+
+    test.each([
+      ['store staff', as.staff('sunrise-bakery')],
+      ['a courier', as.courier()],
+      ['a stock manager', as.stockManager()],
+      ['an admin', as.admin()],
+    ])('%s is FORBIDDEN: no order, no payment, no event', async (_name, actor) => {
+      const before = await everyOrderRow();
+      const r = await subgraphGql(url(), PLACE, { input: { productId: 'cake', qty: 1 } }, { actor });
+      expect(r.data ?? null).toBeNull();
+      expect(codeOf(r)).toBe('FORBIDDEN');
+      expect(await everyOrderRow()).toEqual(before);
+    });
+  });
+
+  describe('order(id): its customer, staff of its store, or an admin', () => {
+    test.each([
+      ['its customer', as.customer('c-auth-owner')],
+      ['staff of its store', as.staff('sunrise-bakery')],
+      ['an admin', as.admin()],
+    ])('%s reads it', async (_name, actor) => {
+      const o = await paidOrder('c-auth-owner');
+      const r = await subgraphGql(url(), ORDER, { id: o.id }, { actor });
+      expect(r).toEqual({ data: { order: { id: o.id, customerId: 'c-auth-owner', amount: 25000 } } });
+    });
+
+    test.each([
+      ['another customer', as.customer('c-auth-intruder')],
+      ['staff of another store', as.staff('mario-pizzeria')],
+      ['a courier', as.courier()],
+      ['a stock manager', as.stockManager()],
+    ])('%s is FORBIDDEN and gets nothing of it', async (_name, actor) => {
+      const o = await paidOrder('c-auth-owner');
+      const r = await subgraphGql(url(), ORDER, { id: o.id }, { actor });
+      expect(r.data).toEqual({ order: null });
+      expect(r.errors).toHaveLength(1);
+      expect(codeOf(r)).toBe('FORBIDDEN');
+      expect(JSON.stringify(r)).not.toContain('c-auth-owner');
+    });
+
+    test('an unknown id is null for anyone signed in', async () => {
+      expect(await subgraphGql(url(), ORDER, { id: 'no-such-order' }, { actor: as.customer('c-auth-owner') })).toEqual({ data: { order: null } });
+    });
+  });
+
+  describe('ordersByCustomer: admins only', () => {
+    test('an admin lists a customer’s orders', async () => {
+      const o = await paidOrder('c-auth-listed');
+      const r = await subgraphGql(url(), BY_CUSTOMER, { c: 'c-auth-listed' }, { actor: as.admin() });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.ordersByCustomer).toContainEqual({ id: o.id });
+    });
+
+    test.each([
+      ['the customer, even for their own id', as.customer('c-auth-listed')],
+      ['another customer', as.customer('c-auth-intruder')],
+      ['store staff', as.staff('sunrise-bakery')],
+      ['a courier', as.courier()],
+    ])('%s is FORBIDDEN, with no data', async (_name, actor) => {
+      await paidOrder('c-auth-listed');
+      const r = await subgraphGql(url(), BY_CUSTOMER, { c: 'c-auth-listed' }, { actor });
+      expect(r.data ?? null).toBeNull();
+      expect(codeOf(r)).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('cancelOrder: the order’s customer or an admin', () => {
+    test('its customer cancels it', async () => {
+      const o = await paidOrder('c-auth-cancel');
+      const r = await subgraphGql(url(), CANCEL, { o: o.id, reason: 'mine' }, { actor: as.customer('c-auth-cancel') });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.cancelOrder).toMatchObject({ id: o.id, status: 'CANCELLING', cancellationReason: 'mine' });
+    });
+
+    test('an admin cancels it', async () => {
+      const o = await paidOrder('c-auth-cancel');
+      const r = await subgraphGql(url(), CANCEL, { o: o.id }, { actor: as.admin() });
+      expect(r.data.cancelOrder.status).toBe('CANCELLING');
+    });
+
+    test.each([
+      ['another customer', as.customer('c-auth-intruder')],
+      ['staff of its store', as.staff('sunrise-bakery')],
+      ['a courier', as.courier()],
+    ])('%s is FORBIDDEN; the order is unchanged and nothing is written', async (_name, actor) => {
+      const o = await paidOrder('c-auth-cancel');
+      const before = { row: await db.order.findUniqueOrThrow({ where: { id: o.id } }), events: await outboxOf(db, o.id) };
+      const r = await subgraphGql(url(), CANCEL, { o: o.id }, { actor });
+      expect(r.data ?? null).toBeNull();
+      expect(codeOf(r)).toBe('FORBIDDEN');
+      expect({ row: await db.order.findUniqueOrThrow({ where: { id: o.id } }), events: await outboxOf(db, o.id) }).toEqual(before);
+    });
+
+    test('a customer cancelling an unknown order still gets ORDER_NOT_FOUND', async () => {
+      const r = await subgraphGql(url(), CANCEL, { o: 'no-such-order' }, { actor: as.customer('c-auth-cancel') });
+      expect(r.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_FOUND', orderId: 'no-such-order' });
+    });
+  });
+
+  test('entity references check nothing of their own: the router reaches them only under an authorized root field', async () => {
+    const o = await paidOrder('c-auth-entity');
+    const r = await subgraphGql(url(), `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id customerId version } } }`, { r: [{ __typename: 'Order', id: o.id }] }, {
+      actor: as.customer('c-auth-someone-else'),
+    });
+    expect(r).toEqual({ data: { _entities: [{ id: o.id, customerId: 'c-auth-entity', version: 2 }] } });
   });
 });
 

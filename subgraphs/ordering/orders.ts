@@ -15,15 +15,16 @@ export interface OrderingDeps {
 }
 
 /**
- * placeOrder, as a story: check the input; price it from ordering's copy of the
+ * placeOrder, as a story (for the signed-in customer `customerId`): check the input; price it from ordering's copy of the
  * catalog; record the order as PENDING; charge it at payment (synchronously,
  * behind a breaker); then, in one transaction, mark it PAID and write OrderPlaced
  * to the outbox. If payment fails, the order is REJECTED, no event is written,
  * and if a charge may have happened anyway (a timeout) the payment is voided.
  */
-export async function placeOrder(deps: OrderingDeps, input: unknown): Promise<Order> {
+export async function placeOrder(deps: OrderingDeps, customerId: string, input: unknown): Promise<Order> {
   const { db, payments } = deps;
-  const cmd = validatePlaceOrder(input);
+  // The customer is the signed-in one (the caller passes the token's subject), never a field of the input.
+  const cmd = validatePlaceOrder({ ...(input && typeof input === 'object' ? input : {}), customerId });
   const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
   if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
   // Refuse before writing anything when payment cannot be called now (breaker open, bulkhead full).
@@ -124,6 +125,7 @@ export async function moveTo(
     {
       orderId: order.id,
       customerId: updated.customerId,
+      storeId: updated.storeId,
       status: to,
       previousStatus: order.status as OrderStatus,
       version: updated.version,

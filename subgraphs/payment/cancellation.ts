@@ -4,6 +4,7 @@ import { addToOutbox } from '../../platform/outbox';
 import type { OrderCancelled } from '../ordering/contracts';
 import { PaymentCancelled } from './contracts';
 import type { Payment, PaymentTx } from './db';
+import { UNKNOWN_CUSTOMER } from './payments';
 
 /**
  * The saga's compensation at payment: the cancelled order's charge is refunded, in the
@@ -37,7 +38,7 @@ export async function cancelPaymentOf(tx: PaymentTx, o: EventData<typeof OrderCa
   await addToOutbox(
     tx,
     PaymentCancelled,
-    { paymentId: payment.id, orderId: o.orderId, customerId: payment.customerId === 'unknown' ? o.customerId : payment.customerId, refundedAmount: refunded, refundedAt: now.toISOString() },
+    { paymentId: payment.id, orderId: o.orderId, customerId: payment.customerId === UNKNOWN_CUSTOMER ? o.customerId : payment.customerId, refundedAmount: refunded, refundedAt: now.toISOString() },
     { correlationId: o.orderId, causationId },
   );
   return payment;

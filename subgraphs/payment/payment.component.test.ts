@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { parseEvent } from '../../platform/events';
 import { baseUrlOf, describeRouterOnlyAccess, expectServesSchemaFile, getJson, postInternal } from '../../test/support/component';
 import { waitFor } from '../../test/support/ports';
+import type { Actor } from '../../platform/auth';
+import { as } from '../../test/support/auth';
 import { startStack, subgraphGql, type Stack } from '../../test/support/stack';
 import { OrderCancelled } from '../ordering/contracts';
 import type { EventData } from '../../platform/events';
@@ -348,6 +350,63 @@ describe('the cancellation saga at payment (OrderCancelled → PaymentCancelled)
     expect(replay).toMatchObject({ status: 200, body: { outcome: 'processed' } });
     expect((await db.payment.findUniqueOrThrow({ where: { orderId } })).status).toBe('CANCELLED');
     expect((await outboxFor(orderId)).map((e) => e.subject)).toEqual([PaymentApproved.subject, PaymentCancelled.subject]);
+  });
+});
+
+describe('authorization of payment(id): an admin or the paying customer', () => {
+  const PAYMENT = `query($id: ID!) { payment(id: $id) { id orderId amount status } }`;
+  const read = (id: string, actor: Actor | null) => subgraphGql(url(), PAYMENT, { id }, { actor });
+  let paid: { orderId: string; paymentId: string };
+  beforeAll(async () => {
+    const orderId = newOrderId();
+    paid = { orderId, paymentId: (await approve(orderId, 9000, 'c-payer')).body.paymentId };
+  });
+
+  test.each([
+    ['the paying customer', as.customer('c-payer')],
+    ['an admin', as.admin()],
+  ])('%s reads it', async (_name, actor) => {
+    expect(await read(paid.paymentId, actor)).toEqual({ data: { payment: { id: paid.paymentId, orderId: paid.orderId, amount: 9000, status: 'APPROVED' } } });
+  });
+
+  test.each([
+    ['another customer', as.customer('c-not-the-payer')],
+    // Payment does not know the order's store: staff read a payment through order { payment }.
+    ['store staff', as.staff('sunrise-bakery')],
+    ['a courier', as.courier()],
+    ['a stock manager', as.stockManager()],
+  ])('%s is FORBIDDEN and gets nothing of it', async (_name, actor) => {
+    const r = await read(paid.paymentId, actor);
+    expect(r.data).toEqual({ payment: null });
+    expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(r)).not.toContain(paid.orderId);
+  });
+
+  test('no actor: UNAUTHENTICATED, even for an unknown id', async () => {
+    for (const id of [paid.paymentId, 'no-such-payment']) {
+      const r = await read(id, null);
+      expect(r.data).toEqual({ payment: null });
+      expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  test('an unknown id is null for anyone signed in', async () => {
+    expect(await read('no-such-payment', as.customer('c-payer'))).toEqual({ data: { payment: null } });
+  });
+
+  test('a tombstone whose customer payment never learnt is admin only (a customer named "unknown" cannot claim it)', async () => {
+    const orderId = newOrderId();
+    const { body } = await voidOrder(orderId);
+    expect((await db.payment.findUniqueOrThrow({ where: { orderId } })).customerId).toBe('unknown');
+    expect((await read(body.paymentId, as.customer('unknown'))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await read(body.paymentId, as.admin())).data.payment).toMatchObject({ orderId, status: 'VOIDED' });
+  });
+
+  test('Order.payment (an entity field) checks nothing of its own: the router reaches it only under an authorized order', async () => {
+    const r = await subgraphGql(url(), `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payment { id } } } }`, {
+      r: [{ __typename: 'Order', id: paid.orderId }],
+    }, { actor: as.customer('c-not-the-payer') });
+    expect(r).toEqual({ data: { _entities: [{ payment: { id: paid.paymentId } }] } });
   });
 });
 

@@ -13,6 +13,9 @@ export const approveRequest = z.object({
 });
 export type ApproveRequest = z.infer<typeof approveRequest>;
 
+/** The customer of a tombstone voided before payment heard of the order: nobody (such a payment is admin-only to read). */
+export const UNKNOWN_CUSTOMER = 'unknown';
+
 export type ApproveResult = { ok: true; payment: Payment } | { ok: false; code: 'PAYMENT_DECLINED'; message: string };
 
 /**
@@ -62,7 +65,7 @@ function voidOnce(db: PaymentDb, orderId: string): Promise<Payment> {
       p = await tx.payment.findUniqueOrThrow({ where: { id: existing.id } });
       if (count === 0) return p;
     } else {
-      p = await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: 'unknown', amount: 0, status: 'VOIDED' } });
+      p = await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: UNKNOWN_CUSTOMER, amount: 0, status: 'VOIDED' } });
     }
     await addToOutbox(tx, PaymentVoided, { paymentId: p.id, orderId, wasCharged: Boolean(existing) }, { correlationId: orderId });
     return p;

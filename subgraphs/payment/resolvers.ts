@@ -1,7 +1,10 @@
+import { requireAccess, requireActor, type AuthContext } from '../../platform/auth';
 import DataLoader from 'dataloader';
 import type { Payment, PaymentDb } from './db';
+import { UNKNOWN_CUSTOMER } from './payments';
 
-export interface PaymentContext {
+/** Per request: the loader, and the actor the platform adds (platform/service.ts). */
+export interface PaymentContext extends AuthContext {
   paymentByOrder: DataLoader<string, Payment | null>;
 }
 
@@ -17,7 +20,19 @@ const toGraphQL = (p: Payment | null) => p && { ...p, createdAt: p.createdAt.toI
 export function paymentResolvers(db: PaymentDb) {
   return {
     Query: {
-      payment: async (_: unknown, args: { id: string }) => toGraphQL(await db.payment.findUnique({ where: { id: args.id } })),
+      /**
+       * An admin, or the paying customer. Payment knows the customer of every charge it made
+       * (a tombstone left by a void or a cancellation of an order it never charged may not:
+       * those are admin only); it does not know the store, so store staff read a payment
+       * through its order (`order { payment }`).
+       */
+      payment: async (_: unknown, args: { id: string }, ctx: PaymentContext) => {
+        requireActor(ctx);
+        const p = await db.payment.findUnique({ where: { id: args.id } });
+        if (!p) return null;
+        requireAccess(ctx, { customerId: p.customerId === UNKNOWN_CUSTOMER ? null : p.customerId }, `payment ${args.id}`);
+        return toGraphQL(p);
+      },
     },
     Payment: {
       __resolveReference: async (ref: { id: string }) => toGraphQL(await db.payment.findUnique({ where: { id: ref.id } })),

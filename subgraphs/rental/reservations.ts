@@ -36,13 +36,20 @@ export async function requestReservation(db: RentalDb, input: unknown): Promise<
 /**
  * The customer cancels: REQUESTED or RESERVED → CANCELLED with ReservationCancelled;
  * inventory puts the copy back if it holds one (also when this overtakes the request).
+ * `authorize` sees the reservation's owner before anything changes and throws to refuse.
  */
-export async function cancelReservation(db: RentalDb, rawId: unknown): Promise<Reservation> {
+export async function cancelReservation(
+  db: RentalDb,
+  rawId: unknown,
+  authorize: (owner: { customerId: string }) => void = () => undefined,
+): Promise<Reservation> {
   const id = validateReservationId(rawId);
   return db.$transaction(async (tx) => {
     // Locked: inventory's answer for this reservation waits, so the status read here is the one replaced.
-    const [locked] = await tx.$queryRaw<Array<{ status: ReservationStatus }>>`SELECT "status"::text AS "status" FROM "Reservation" WHERE "id" = ${id} FOR UPDATE`;
+    const [locked] = await tx.$queryRaw<Array<{ status: ReservationStatus; customerId: string }>>`
+      SELECT "status"::text AS "status", "customerId" FROM "Reservation" WHERE "id" = ${id} FOR UPDATE`;
     if (!locked) throw new DomainError(ErrorCode.RESERVATION_NOT_FOUND, `No reservation ${id}.`, { reservationId: id });
+    authorize({ customerId: locked.customerId });
     assertCancellable(id, locked.status);
     const r = await tx.reservation.update({ where: { id }, data: { status: 'CANCELLED', version: { increment: 1 } } });
     await addToOutbox(

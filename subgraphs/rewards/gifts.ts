@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { forbidden } from '../../platform/auth';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { GiftExchanged, GiftUsed } from './contracts';
@@ -16,11 +17,11 @@ function input(field: string, value: unknown): string {
 }
 
 /**
- * Points for a gift. The debit is one conditional UPDATE (`points >= cost`): two concurrent
- * exchanges cannot both spend the same points, and the wallet never goes negative.
+ * Points for a gift, for the signed-in customer. The debit is one conditional UPDATE
+ * (`points >= cost`): two concurrent exchanges cannot both spend the same points, and the
+ * wallet never goes negative.
  */
-export async function exchangeGift(db: RewardsDb, rawCustomerId: unknown, rawGiftId: unknown): Promise<Gift> {
-  const customerId = input('customerId', rawCustomerId);
+export async function exchangeGift(db: RewardsDb, customerId: string, rawGiftId: unknown): Promise<Gift> {
   const offerId = input('giftId', rawGiftId);
   const offer = giftOffer(offerId);
   if (!offer) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${offerId}; the catalog has ${GIFTS.map((g) => g.giftId).join(', ')}.`, { giftId: offerId });
@@ -46,18 +47,26 @@ export async function exchangeGift(db: RewardsDb, rawCustomerId: unknown, rawGif
 }
 
 /**
- * Uses a gift, then tells the customer on Telegram through notification, synchronously.
+ * The customer `customerId` uses their gift (only its owner may: FORBIDDEN otherwise), then
+ * tells them on Telegram through notification, synchronously.
  * The use is rewards' own fact and stands whatever notification does: when notification is
  * down, slow, its breaker open or another call pending, the message stays queued
  * (messageStatus QUEUED) and the retry loop sends it once notification answers again. A
  * customer at the counter must not be refused a gift because a message could not go out.
  */
-export async function useGift(db: RewardsDb, dispatcher: Pick<MessageDispatcher, 'sendNow' | 'leaseUntil'>, rawId: unknown, onCommit: () => void): Promise<Gift> {
+export async function useGift(
+  db: RewardsDb,
+  dispatcher: Pick<MessageDispatcher, 'sendNow' | 'leaseUntil'>,
+  customerId: string,
+  rawId: unknown,
+  onCommit: () => void,
+): Promise<Gift> {
   const id = input('id', rawId);
   const usedAt = new Date();
   await db.$transaction(async (tx) => {
     const gift = await tx.gift.findUnique({ where: { id } });
     if (!gift) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${id}.`, { id });
+    if (gift.customerId !== customerId) throw forbidden(`Gift ${id} is not yours.`, { id });
     const { count } = await tx.gift.updateMany({ where: { id, status: 'OWNED' }, data: { status: 'USED', usedAt, messageStatus: 'QUEUED' } });
     if (count === 0) throw new DomainError(ErrorCode.GIFT_ALREADY_USED, `Gift ${id} was already used.`, { id });
     await tx.outgoingMessage.create({

@@ -1,16 +1,8 @@
-import { z } from 'zod';
-import { DomainError, ErrorCode } from '../../platform/errors';
+import { requireActor, requireCustomer, type AuthContext } from '../../platform/auth';
 import type { Gift, MissionView, RewardsDb } from './db';
 import { exchangeGift, useGift } from './gifts';
 import type { MessageDispatcher } from './messages';
 import { GIFTS, missionDefinition } from './rules';
-
-const customerInput = z.string().trim().min(1).max(64);
-function customerIdOf(value: unknown): string {
-  const parsed = customerInput.safeParse(value);
-  if (!parsed.success) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'customerId is required (at most 64 characters).', { field: 'customerId' });
-  return parsed.data;
-}
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -29,28 +21,36 @@ const missionToGraphQL = (m: MissionView | null) =>
 const giftToGraphQL = (g: Gift | null) =>
   g && { ...g, telegramStatus: g.messageStatus, telegramMessageId: g.messageId, exchangedAt: g.exchangedAt.toISOString(), usedAt: iso(g.usedAt) };
 
+/**
+ * Missions, wallets and gifts are a customer's own: the customer id is always the signed-in
+ * customer's (never an argument). Entities (`__resolveReference`) are reached only under an
+ * already-authorized parent.
+ */
 export function rewardsResolvers(db: RewardsDb, dispatcher: Pick<MessageDispatcher, 'sendNow' | 'leaseUntil'>, onCommit: () => void) {
   return {
     Query: {
-      myMissions: async (_: unknown, args: { customerId: string }) =>
+      myMissions: async (_: unknown, _args: unknown, ctx: AuthContext) =>
         // The mission page: rewards' read model, fed by MissionUpdated events only.
-        (await db.missionView.findMany({ where: { customerId: customerIdOf(args.customerId) }, orderBy: { kind: 'asc' } })).map(missionToGraphQL),
-      wallet: async (_: unknown, args: { customerId: string }) => {
-        const customerId = customerIdOf(args.customerId);
+        (await db.missionView.findMany({ where: { customerId: requireCustomer(ctx) }, orderBy: { kind: 'asc' } })).map(missionToGraphQL),
+      wallet: async (_: unknown, _args: unknown, ctx: AuthContext) => {
+        const customerId = requireCustomer(ctx);
         const w = await db.wallet.findUnique({ where: { customerId } });
         return { customerId, points: w?.points ?? 0 };
       },
-      giftCatalog: () => GIFTS,
-      giftsByCustomer: async (_: unknown, args: { customerId: string }) =>
-        (await db.gift.findMany({ where: { customerId: customerIdOf(args.customerId) }, orderBy: { exchangedAt: 'desc' }, take: 200 })).map(giftToGraphQL),
+      giftCatalog: (_: unknown, _args: unknown, ctx: AuthContext) => {
+        requireActor(ctx);
+        return GIFTS;
+      },
+      myGifts: async (_: unknown, _args: unknown, ctx: AuthContext) =>
+        (await db.gift.findMany({ where: { customerId: requireCustomer(ctx) }, orderBy: { exchangedAt: 'desc' }, take: 200 })).map(giftToGraphQL),
     },
     Mutation: {
-      exchangeGift: async (_: unknown, args: { customerId: string; giftId: string }) => {
-        const gift = await exchangeGift(db, args.customerId, args.giftId);
+      exchangeGift: async (_: unknown, args: { giftId: string }, ctx: AuthContext) => {
+        const gift = await exchangeGift(db, requireCustomer(ctx), args.giftId);
         onCommit();
         return giftToGraphQL(gift);
       },
-      useGift: async (_: unknown, args: { id: string }) => giftToGraphQL(await useGift(db, dispatcher, args.id, onCommit)),
+      useGift: async (_: unknown, args: { id: string }, ctx: AuthContext) => giftToGraphQL(await useGift(db, dispatcher, requireCustomer(ctx), args.id, onCommit)),
     },
     Mission: {
       __resolveReference: async (ref: { id: string }) => missionToGraphQL(await db.missionView.findUnique({ where: { missionId: ref.id } })),

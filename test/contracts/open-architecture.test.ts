@@ -75,24 +75,25 @@ describe('the bakery scenario on a stack without rewards', () => {
 
   test('order → PAID → the bakery accepts → CONFIRMED in ordering and mypage; rewards was never started', async () => {
     expect(stack.services.rewards).toBeUndefined();
-    const placed = await stack.gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status amount } }`, {
-      i: { customerId: 'c-open', productId: 'cake', qty: 1 },
+    const customer = stack.customer('c-open');
+    const placed = await customer.gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status amount storeId } }`, {
+      i: { productId: 'cake', qty: 1 },
     });
     expect(placed.errors).toBeUndefined();
-    expect(placed.data.placeOrder).toMatchObject({ status: 'PAID', amount: 25000 });
+    expect(placed.data.placeOrder).toMatchObject({ status: 'PAID', amount: 25000, storeId: 'sunrise-bakery' });
     const id = placed.data.placeOrder.id;
-    await waitFor(async () => (await stack.gql(`query($id: ID!) { order(id: $id) { delivery { status } } }`, { id })).data?.order?.delivery, 'delivery to open', 30_000);
-    const accepted = await stack.gql(`mutation($o: ID!) { acceptOrder(orderId: $o) { status } }`, { o: id });
+    await waitFor(async () => (await customer.gql(`query($id: ID!) { order(id: $id) { delivery { status } } }`, { id })).data?.order?.delivery, 'delivery to open', 30_000);
+    const accepted = await stack.staff('sunrise-bakery').gql(`mutation($o: ID!) { acceptOrder(orderId: $o) { status } }`, { o: id });
     expect(accepted.errors).toBeUndefined();
-    await waitFor(async () => (await stack.gql(`query($id: ID!) { order(id: $id) { status } }`, { id })).data?.order?.status === 'CONFIRMED', 'CONFIRMED', 30_000);
+    await waitFor(async () => (await customer.gql(`query($id: ID!) { order(id: $id) { status } }`, { id })).data?.order?.status === 'CONFIRMED', 'CONFIRMED', 30_000);
     const view = await waitFor(
-      async () => ((await stack.gql(`query($c: ID!) { myOrders(customerId: $c) { orderId status } }`, { c: 'c-open' })).data?.myOrders ?? []).find((v: any) => v.status === 'CONFIRMED'),
+      async () => ((await customer.gql(`{ myOrders { orderId status } }`)).data?.myOrders ?? []).find((v: any) => v.status === 'CONFIRMED'),
       'mypage to show the confirmed order',
       30_000,
     );
     expect(view).toEqual({ orderId: id, status: 'CONFIRMED' });
     // The router without rewards does not know its fields: a clear validation error, not a broken router.
-    const missions = await stack.gql(`{ myMissions(customerId: "c-open") { id } }`);
+    const missions = await customer.gql(`{ myMissions { id } }`);
     expect(missions.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });

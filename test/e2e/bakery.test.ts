@@ -1,4 +1,5 @@
 // Seed 000 (bakery) end to end through the router, on a real nats-server and real PostgreSQL.
+// Each step by its actor: the customer orders and reads, the bakery's staff accepts.
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/ports';
 
@@ -14,24 +15,27 @@ const PLACE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $inp
 const ORDER = `query Order($id: ID!) {
   order(id: $id) { id status amount product { id name price store { id name kind } } payment { id status amount } delivery { id status storeId } }
 }`;
-const MYPAGE = `query My($c: ID!) { myOrders(customerId: $c) { orderId item qty price amount storeId paymentId status } }`;
+const MYPAGE = `query My { myOrders { orderId item qty price amount storeId paymentId status } }`;
+const ACCEPT = `mutation($o: ID!) { acceptOrder(orderId: $o) { status orderId } }`;
+const BAKERY = 'sunrise-bakery';
 
 test('the catalog holds the bakery with cake at 25000 and donut', async () => {
-  const r = await stack.gql(`{ stores(kind: BAKERY) { id name products { id name price } } }`);
+  const r = await stack.customer('c-1').gql(`{ stores(kind: BAKERY) { id name products { id name price } } }`);
   expect(r.errors).toBeUndefined();
   const products = r.data.stores.flatMap((s: any) => s.products);
   expect(products).toEqual(expect.arrayContaining([{ id: 'cake', name: 'cake', price: 25000 }, expect.objectContaining({ id: 'donut' })]));
 });
 
 test('order → paid → delivery waits → bakery accepts → CONFIRMED in ordering and mypage', async () => {
-  const placed = await stack.gql(PLACE, { input: { customerId: 'c-1', productId: 'cake', qty: 1 } });
+  const customer = stack.customer('c-1');
+  const placed = await customer.gql(PLACE, { input: { productId: 'cake', qty: 1 } });
   expect(placed.errors).toBeUndefined();
   const order = placed.data.placeOrder;
   expect(order).toMatchObject({ status: 'PAID', item: 'cake', qty: 1, unitPrice: 25000, amount: 25000, storeId: 'sunrise-bakery', customerId: 'c-1' });
 
   // One entity, three subgraphs: ordering's order, payment's payment, delivery's delivery.
   const read = await waitFor(async () => {
-    const r = await stack.gql(ORDER, { id: order.id });
+    const r = await customer.gql(ORDER, { id: order.id });
     return r.data?.order?.delivery ? r.data.order : null;
   }, 'delivery to open the fulfilment');
   expect(read).toMatchObject({
@@ -41,13 +45,13 @@ test('order → paid → delivery waits → bakery accepts → CONFIRMED in orde
     delivery: { status: 'WAITING', storeId: 'sunrise-bakery' },
   });
 
-  const accepted = await stack.gql(`mutation($o: ID!) { acceptOrder(orderId: $o) { status orderId } }`, { o: order.id });
+  const accepted = await stack.staff(BAKERY).gql(ACCEPT, { o: order.id });
   expect(accepted.errors).toBeUndefined();
   expect(accepted.data.acceptOrder).toEqual({ status: 'ACCEPTED', orderId: order.id });
 
-  await waitFor(async () => (await stack.gql(ORDER, { id: order.id })).data?.order?.status === 'CONFIRMED', 'ordering to confirm the order');
+  await waitFor(async () => (await customer.gql(ORDER, { id: order.id })).data?.order?.status === 'CONFIRMED', 'ordering to confirm the order');
   const view = await waitFor(async () => {
-    const mine = (await stack.gql(MYPAGE, { c: 'c-1' })).data?.myOrders ?? [];
+    const mine = (await customer.gql(MYPAGE)).data?.myOrders ?? [];
     return mine.find((v: any) => v.orderId === order.id && v.status === 'CONFIRMED');
   }, 'mypage to show the confirmed order');
   expect(view).toEqual({
@@ -63,34 +67,36 @@ test('order → paid → delivery waits → bakery accepts → CONFIRMED in orde
 });
 
 test('donut qty 5 is priced from the catalog', async () => {
-  const r = await stack.gql(PLACE, { input: { customerId: 'c-2', productId: 'donut', qty: 5 } });
+  const r = await stack.customer('c-2').gql(PLACE, { input: { productId: 'donut', qty: 5 } });
   expect(r.errors).toBeUndefined();
-  expect(r.data.placeOrder).toMatchObject({ status: 'PAID', qty: 5, unitPrice: 2000, amount: 10000 });
+  expect(r.data.placeOrder).toMatchObject({ status: 'PAID', qty: 5, unitPrice: 2000, amount: 10000, customerId: 'c-2' });
 });
 
 test('accepting twice is a coded error and changes nothing', async () => {
-  const { data } = await stack.gql(PLACE, { input: { customerId: 'c-3', productId: 'cake', qty: 1 } });
+  const { data } = await stack.customer('c-3').gql(PLACE, { input: { productId: 'cake', qty: 1 } });
   const id = data.placeOrder.id;
-  await waitFor(async () => (await stack.gql(ORDER, { id })).data?.order?.delivery, 'delivery');
-  await stack.gql(`mutation($o: ID!) { acceptOrder(orderId: $o) { status } }`, { o: id });
-  const again = await stack.gql(`mutation($o: ID!) { acceptOrder(orderId: $o) { status } }`, { o: id });
+  await waitFor(async () => (await stack.customer('c-3').gql(ORDER, { id })).data?.order?.delivery, 'delivery');
+  const staff = stack.staff(BAKERY);
+  expect((await staff.gql(ACCEPT, { o: id })).data?.acceptOrder.status).toBe('ACCEPTED');
+  const again = await staff.gql(ACCEPT, { o: id });
   expect(again.errors?.[0].extensions?.code).toBe('INVALID_STATE_TRANSITION');
-  const unknown = await stack.gql(`mutation { acceptOrder(orderId: "no-such-order") { status } }`);
+  const unknown = await staff.gql(`mutation { acceptOrder(orderId: "no-such-order") { status } }`);
   expect(unknown.errors?.[0].extensions?.code).toBe('DELIVERY_NOT_FOUND');
 });
 
 describe('bad input gets a coded error and writes nothing', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['unknown product', { customerId: 'c-9', productId: 'croissant', qty: 1 }, 'PRODUCT_NOT_FOUND'],
-    ['qty 0', { customerId: 'c-9', productId: 'cake', qty: 0 }, 'BAD_USER_INPUT'],
-    ['negative qty', { customerId: 'c-9', productId: 'cake', qty: -2 }, 'BAD_USER_INPUT'],
-    ['qty beyond the maximum', { customerId: 'c-9', productId: 'cake', qty: 101 }, 'BAD_USER_INPUT'],
-    ['blank customer', { customerId: '  ', productId: 'cake', qty: 1 }, 'BAD_USER_INPUT'],
-    ['missing customer', { productId: 'cake', qty: 1 }, 'BAD_USER_INPUT'],
+    ['unknown product', { productId: 'croissant', qty: 1 }, 'PRODUCT_NOT_FOUND'],
+    ['qty 0', { productId: 'cake', qty: 0 }, 'BAD_USER_INPUT'],
+    ['negative qty', { productId: 'cake', qty: -2 }, 'BAD_USER_INPUT'],
+    ['qty beyond the maximum', { productId: 'cake', qty: 101 }, 'BAD_USER_INPUT'],
+    ['missing product', { qty: 1 }, 'BAD_USER_INPUT'],
+    // The customer is the signed-in one: the input has no customerId to send (not even one's own).
+    ['a customerId in the input', { customerId: 'c-9', productId: 'cake', qty: 1 }, 'BAD_USER_INPUT'],
   ];
   test.each(cases)('%s', async (_name, input, code) => {
     const before = await stack.services.ordering!.db.order.count();
-    const r = await stack.gql(PLACE, { input });
+    const r = await stack.customer('c-9').gql(PLACE, { input });
     expect(r.data?.placeOrder ?? null).toBeNull();
     expect(r.errors?.[0].extensions?.code).toBe(code);
     expect(await stack.services.ordering!.db.order.count()).toBe(before);

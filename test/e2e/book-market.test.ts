@@ -3,7 +3,8 @@
 // ships; another order is cancelled and the saga (choreography over events) refunds its
 // payment, cancels its delivery and ends CANCELLED in ordering and mypage. Cancelling once
 // the delivery started is ORDER_NOT_CANCELLABLE; when the courier left before delivery saw
-// the cancellation, the saga ends in CANCELLATION_FAILED, visibly.
+// the cancellation, the saga ends in CANCELLATION_FAILED, visibly. Each step is taken by its
+// actor: the customer orders, reads and cancels; the bookstore's staff accept; the courier ships.
 import { parseEvent, type Envelope } from '../../platform/events';
 import { DeliveryCancellationRefused, DeliveryCancelled } from '../../subgraphs/delivery/contracts';
 import { OrderCancelled, OrderStatusChanged } from '../../subgraphs/ordering/contracts';
@@ -30,28 +31,33 @@ const ORDER = `query($id: ID!) {
   order(id: $id) { id status cancellationReason cancellationFailure payment { id status amount refundedAt } delivery { id status cancelledAt } }
 }`;
 const CANCEL = `mutation($o: ID!, $reason: String) { cancelOrder(orderId: $o, reason: $reason) { id status cancellationReason } }`;
+type PlacedOrder = { id: string; customerId: string; status: string; amount: number };
+/** The bookstore's staff accept; the courier starts and completes the delivery. */
 const step = (name: 'acceptOrder' | 'startDelivery' | 'completeDelivery', orderId: string) =>
-  stack.gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, { o: orderId });
-const readOrder = async (id: string) => (await stack.gql(ORDER, { id })).data.order;
+  (name === 'acceptOrder' ? stack.staff('book-market') : stack.courier()).gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, { o: orderId });
+/** The order as its customer reads it. */
+const readOrder = async (order: PlacedOrder) => (await stack.customer(order.customerId).gql(ORDER, { id: order.id })).data.order;
+/** The order's customer cancels it. */
+const cancel = (order: PlacedOrder, reason?: string) => stack.customer(order.customerId).gql(CANCEL, { o: order.id, reason });
 const MESSAGES = `query($id: ID!) { order(id: $id) { messages { status deliveryStatus message } } }`;
-/** The order's messages through the router (Order.messages from notification), once one per given status is SENT. */
-const sentMessages = (orderId: string, statuses: string[]) =>
+/** The order's messages as its customer reads them through the router (Order.messages from notification), once one per given status is SENT. */
+const sentMessages = (order: PlacedOrder, statuses: string[]) =>
   waitFor(
     async () => {
-      const m = ((await stack.gql(MESSAGES, { id: orderId })).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
+      const m = ((await stack.customer(order.customerId).gql(MESSAGES, { id: order.id })).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
       return statuses.every((s) => m.some((x) => x.status === s && x.deliveryStatus === 'SENT')) ? m : null;
     },
-    `notification to send messages about ${orderId} for ${statuses.join(', ')}`,
+    `notification to send messages about ${order.id} for ${statuses.join(', ')}`,
     SAGA_WAIT_MS,
   );
 
-/** Orders a book as the seed does (bookId, qty, customerId) and waits until the bookstore has it. */
+/** The customer orders a book as the seed does (bookId, qty; the customer is the signed-in one) and waits until the bookstore has it. */
 async function orderBook(customerId: string, productId = 'book-10', deliveryAddress = 'Seoul, Jongno-gu 1') {
-  const r = await stack.gql(PLACE, { input: { customerId, productId, qty: 1, deliveryAddress } });
+  const r = await stack.customer(customerId).gql(PLACE, { input: { productId, qty: 1, deliveryAddress } });
   expect(r.errors).toBeUndefined();
-  const order = r.data.placeOrder as { id: string; customerId: string; status: string; amount: number };
-  expect(order.status).toBe('PAID');
-  await waitFor(async () => (await readOrder(order.id))?.delivery, 'delivery to open', SAGA_WAIT_MS);
+  const order = r.data.placeOrder as PlacedOrder;
+  expect(order).toMatchObject({ status: 'PAID', customerId });
+  await waitFor(async () => (await readOrder(order))?.delivery, 'delivery to open', SAGA_WAIT_MS);
   return order;
 }
 
@@ -72,7 +78,7 @@ async function sagaEvents(orderId: string) {
 }
 
 test('the bookstore sells books by id, priced by the catalog', async () => {
-  const r = await stack.gql(`{ stores(kind: BOOKSTORE) { id products { id name price } } }`);
+  const r = await stack.customer('33').gql(`{ stores(kind: BOOKSTORE) { id products { id name price } } }`);
   expect(r.errors).toBeUndefined();
   expect(r.data.stores).toContainEqual({ id: 'book-market', products: expect.arrayContaining([{ id: 'book-10', name: 'Domain-Driven Design', price: 48000 }]) });
 });
@@ -80,7 +86,7 @@ test('the bookstore sells books by id, priced by the catalog', async () => {
 test('order a book → paid → the courier starts the delivery → SHIPPED in ordering and mypage', async () => {
   const order = await orderBook('33');
   expect(order).toMatchObject({ customerId: '33', amount: 48000 });
-  expect(await readOrder(order.id)).toMatchObject({ status: 'PAID', payment: { status: 'APPROVED', amount: 48000, refundedAt: null }, delivery: { status: 'WAITING' } });
+  expect(await readOrder(order)).toMatchObject({ status: 'PAID', payment: { status: 'APPROVED', amount: 48000, refundedAt: null }, delivery: { status: 'WAITING' } });
 
   expect((await step('acceptOrder', order.id)).data.acceptOrder.status).toBe('ACCEPTED');
   await followsEverywhere(stack, order, 'CONFIRMED');
@@ -94,7 +100,7 @@ test('order a book → paid → the courier starts the delivery → SHIPPED in o
   expect(changes.at(-1)!.data).toMatchObject({ orderId: order.id, customerId: '33', status: 'SHIPPED', previousStatus: 'CONFIRMED' });
 
   // What it sends (seed 004 #9): exactly "<orderId> <customerId> Shipped...", once.
-  const messages = await sentMessages(order.id, ['PAID', 'CONFIRMED', 'SHIPPED']);
+  const messages = await sentMessages(order, ['PAID', 'CONFIRMED', 'SHIPPED']);
   expect(messages.filter((m) => m.status === 'SHIPPED')).toEqual([{ status: 'SHIPPED', deliveryStatus: 'SENT', message: `${order.id} 33 Shipped...` }]);
   expect(messages.map((m) => m.status).sort()).toEqual(['CONFIRMED', 'PAID', 'SHIPPED']);
 });
@@ -104,12 +110,12 @@ test('cancel → payment cancelled (refund recorded) → delivery cancelled → 
   await step('acceptOrder', order.id);
   await followsEverywhere(stack, order, 'CONFIRMED');
 
-  const r = await stack.gql(CANCEL, { o: order.id, reason: 'ordered the wrong book' });
+  const r = await cancel(order, 'ordered the wrong book');
   expect(r.errors).toBeUndefined();
   expect(r.data.cancelOrder).toEqual({ id: order.id, status: 'CANCELLING', cancellationReason: 'ordered the wrong book' });
   await followsEverywhere(stack, order, 'CANCELLED');
 
-  const done = await readOrder(order.id);
+  const done = await readOrder(order);
   expect(done).toMatchObject({
     status: 'CANCELLED',
     payment: { status: 'CANCELLED', amount: 33000, refundedAt: expect.any(String) },
@@ -134,7 +140,7 @@ test('cancel → payment cancelled (refund recorded) → delivery cancelled → 
   expect((await step('startDelivery', order.id)).errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'CANCELLED' });
 
   // The customer is told of the cancellation and of its end, one message each; nothing ever said it shipped.
-  const messages = await sentMessages(order.id, ['PAID', 'CONFIRMED', 'CANCELLING', 'CANCELLED']);
+  const messages = await sentMessages(order, ['PAID', 'CONFIRMED', 'CANCELLING', 'CANCELLED']);
   expect(messages.filter((m) => m.status === 'CANCELLING' || m.status === 'CANCELLED').sort((a, b) => a.status.localeCompare(b.status))).toEqual([
     { status: 'CANCELLED', deliveryStatus: 'SENT', message: `${order.id} 34 Cancelled. Your payment was refunded.` },
     { status: 'CANCELLING', deliveryStatus: 'SENT', message: `${order.id} 34 Cancelling. We are cancelling your order and its payment.` },
@@ -144,10 +150,10 @@ test('cancel → payment cancelled (refund recorded) → delivery cancelled → 
 
 test('cancelling twice is harmless: the same order comes back, one saga runs', async () => {
   const order = await orderBook('35');
-  const [first, second] = await Promise.all([stack.gql(CANCEL, { o: order.id }), stack.gql(CANCEL, { o: order.id })]);
+  const [first, second] = await Promise.all([cancel(order), cancel(order)]);
   expect([first.data.cancelOrder.status, second.data.cancelOrder.status]).toEqual(['CANCELLING', 'CANCELLING']);
   await followsEverywhere(stack, order, 'CANCELLED');
-  const third = await stack.gql(CANCEL, { o: order.id });
+  const third = await cancel(order);
   expect(third.errors).toBeUndefined();
   expect(third.data.cancelOrder).toEqual({ id: order.id, status: 'CANCELLED', cancellationReason: null });
   const saga = await sagaEvents(order.id);
@@ -159,12 +165,12 @@ test('cancelling after the delivery started is ORDER_NOT_CANCELLABLE and changes
   await step('acceptOrder', order.id);
   await step('startDelivery', order.id);
   await followsEverywhere(stack, order, 'SHIPPED');
-  const before = await readOrder(order.id);
+  const before = await readOrder(order);
 
-  const r = await stack.gql(CANCEL, { o: order.id });
+  const r = await cancel(order);
   expect(r.data).toBeNull();
   expect(r.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', orderId: order.id, status: 'SHIPPED' });
-  expect(await readOrder(order.id)).toEqual(before);
+  expect(await readOrder(order)).toEqual(before);
   expect(before).toMatchObject({ payment: { status: 'APPROVED' }, delivery: { status: 'SHIPPED' } });
   expect((await sagaEvents(order.id)).orderCancelled).toHaveLength(0);
 });
@@ -179,13 +185,13 @@ test('the courier left before delivery saw the cancellation: the saga ends CANCE
   await lagging.stop();
   try {
     expect((await step('startDelivery', order.id)).data.startDelivery.status).toBe('SHIPPED');
-    expect((await stack.gql(CANCEL, { o: order.id })).data.cancelOrder.status).toBe('CANCELLING');
+    expect((await cancel(order)).data.cancelOrder.status).toBe('CANCELLING');
     await followsEverywhere(stack, order, 'CANCELLATION_FAILED');
   } finally {
     await lagging.start();
   }
 
-  const failed = await readOrder(order.id);
+  const failed = await readOrder(order);
   expect(failed).toMatchObject({
     status: 'CANCELLATION_FAILED',
     cancellationFailure: 'DELIVERY_ALREADY_STARTED',
@@ -201,16 +207,17 @@ test('the courier left before delivery saw the cancellation: the saga ends CANCE
   // The late DeliveryStarted is consumed and changes nothing: the failure stays visible.
   await waitFor(async () => (await js.consumer('DELIVERY', 'ordering--delivery-started')).num_pending === 0, 'ordering to catch up', SAGA_WAIT_MS);
   await waitFor(async () => (await js.consumer('DELIVERY', 'ordering--delivery-started')).num_ack_pending === 0, 'ordering to ack', SAGA_WAIT_MS);
-  expect((await readOrder(order.id)).status).toBe('CANCELLATION_FAILED');
-  expect((await stack.gql(CANCEL, { o: order.id })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'CANCELLATION_FAILED' });
+  expect((await readOrder(order)).status).toBe('CANCELLATION_FAILED');
+  expect((await cancel(order)).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'CANCELLATION_FAILED' });
   // The customer hears that the cancellation failed, not silence.
-  const messages = await sentMessages(order.id, ['CANCELLATION_FAILED']);
+  const messages = await sentMessages(order, ['CANCELLATION_FAILED']);
   expect(messages.filter((m) => m.status === 'CANCELLATION_FAILED').map((m) => m.message)).toEqual([
     `${order.id} 37 Cancellation failed. Your order goes on; please contact the store.`,
   ]);
 });
 
 test('cancelling an unknown order is ORDER_NOT_FOUND; a blank id is BAD_USER_INPUT', async () => {
-  expect((await stack.gql(CANCEL, { o: 'no-such-order' })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_FOUND' });
-  expect((await stack.gql(CANCEL, { o: ' ' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
+  const customer = stack.customer('38');
+  expect((await customer.gql(CANCEL, { o: 'no-such-order' })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_FOUND' });
+  expect((await customer.gql(CANCEL, { o: ' ' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderId' });
 });

@@ -11,9 +11,11 @@ import { CONTEXTS, startStack, type SpawnedService, type Stack } from '../suppor
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
 const ORDER = `query($id: ID!) { order(id: $id) { id status payment { status } } }`;
 const ORDER_WITH_DELIVERY = `query($id: ID!) { order(id: $id) { id status delivery { orderId status } } }`;
-const MYPAGE = `query($c: ID!) { myOrders(customerId: $c) { orderId status } }`;
+const MYPAGE = `{ myOrders { orderId status } }`;
 const ACCEPT = `mutation($o: ID!) { acceptOrder(orderId: $o) { orderId status } }`;
 const CUSTOMER = 'c-decoupled';
+/** Every product ordered below is the bakery's: its staff accepts them. */
+const BAKERY = 'sunrise-bakery';
 const WAIT_MS = 30_000;
 /** Delivery's durable consumer of OrderPlaced (`<context>--<policy>`). */
 const DURABLE = 'delivery--order-placed';
@@ -45,7 +47,8 @@ async function deliveryRows(orderIds: string[]): Promise<Array<{ orderId: string
   }
 }
 
-const myOrders = async () => ((await stack.gql(MYPAGE, { c: CUSTOMER })).data?.myOrders ?? []) as Array<{ orderId: string; status: string }>;
+const customer = () => stack.customer(CUSTOMER);
+const myOrders = async () => ((await customer().gql(MYPAGE)).data?.myOrders ?? []) as Array<{ orderId: string; status: string }>;
 
 test('delivery down: orders are taken and paid; delivery back: it catches up once per order and every order moves on', async () => {
   await delivery!.stop('SIGKILL');
@@ -56,7 +59,7 @@ test('delivery down: orders are taken and paid; delivery back: it catches up onc
   const products = ['cake', 'donut', 'baguette', 'cake'];
   const ids: string[] = [];
   for (const productId of products) {
-    const r = await stack.gql(PLACE, { input: { customerId: CUSTOMER, productId, qty: 1 } });
+    const r = await customer().gql(PLACE, { input: { productId, qty: 1 } });
     expect(r.errors).toBeUndefined();
     expect(r.data.placeOrder.status).toBe('PAID');
     ids.push(r.data.placeOrder.id);
@@ -64,7 +67,7 @@ test('delivery down: orders are taken and paid; delivery back: it catches up onc
 
   // Ordering and payment answer for each order through the router, delivery absent or not.
   for (const id of ids) {
-    const r = await stack.gql(ORDER, { id });
+    const r = await customer().gql(ORDER, { id });
     expect(r.errors).toBeUndefined();
     expect(r.data.order).toEqual({ id, status: 'PAID', payment: { status: 'APPROVED' } });
   }
@@ -85,19 +88,19 @@ test('delivery down: orders are taken and paid; delivery back: it catches up onc
   expect(await deliveryRows(ids)).toEqual([...ids].sort().map((orderId) => ({ orderId, status: 'WAITING' })));
   await waitFor(async () => consumerSettled(await nats.consumer(OrderPlaced.stream, DURABLE)), 'delivery to ack everything it missed', WAIT_MS);
   for (const id of ids) {
-    const r = await stack.gql(ORDER_WITH_DELIVERY, { id });
+    const r = await customer().gql(ORDER_WITH_DELIVERY, { id });
     expect(r.errors).toBeUndefined();
     expect(r.data.order).toEqual({ id, status: 'PAID', delivery: { orderId: id, status: 'WAITING' } });
   }
 
   // Every order moves on: the store accepts it, ordering confirms it, mypage shows it.
   for (const id of ids) {
-    const r = await stack.gql(ACCEPT, { o: id });
+    const r = await stack.staff(BAKERY).gql(ACCEPT, { o: id });
     expect(r.errors).toBeUndefined();
     expect(r.data.acceptOrder).toEqual({ orderId: id, status: 'ACCEPTED' });
   }
   for (const id of ids) {
-    await waitFor(async () => (await stack.gql(ORDER, { id })).data?.order?.status === 'CONFIRMED', `ordering to confirm ${id}`, WAIT_MS);
+    await waitFor(async () => (await customer().gql(ORDER, { id })).data?.order?.status === 'CONFIRMED', `ordering to confirm ${id}`, WAIT_MS);
   }
   await waitFor(async () => {
     const mine = await myOrders();

@@ -6,6 +6,7 @@ import { StockReleased, StockReservationFailed, StockReserved } from '../../subg
 import { createInventoryClient, type InventoryDb } from '../../subgraphs/inventory/db';
 import { ReservationCancelled, ReservationRequested } from '../../subgraphs/rental/contracts';
 import type { RentalDb } from '../../subgraphs/rental/db';
+import { as } from '../support/auth';
 import { consumerSettled, openJetStream, type TestJetStream } from '../support/jetstream';
 import { freePort, waitFor } from '../support/ports';
 import { startStack, subgraphGql, type Stack } from '../support/stack';
@@ -44,16 +45,22 @@ const rentalUrl = () => stack.services.rental!.url;
 const eventIdsOf = async (subject: string, reservationIds: string[]) =>
   (await rental.outboxEvent.findMany({ where: { subject, correlationId: { in: reservationIds } }, select: { id: true } })).map((e) => e.id);
 const idle = async (durable: string) => consumerSettled(await js.consumer('RENTAL', durable));
+// Each call as the router would pass it, with the actor who makes it: a stock manager receives and
+// reads stock movements; each customer requests and cancels their own reservation.
+const stockManager = { actor: as.stockManager() };
+const customer = (id: string) => ({ actor: as.customer(id) });
+const REQUEST = `mutation($i: RequestReservationInput!) { requestReservation(input: $i) { id status } }`;
+const CANCEL = `mutation($id: ID!) { cancelReservation(id: $id) { status } }`;
 
 test('both replicas serve the API and read one database', async () => {
   const [a, b] = replicas;
   const book = 'book-sapiens';
   await waitFor(() => inv.catalogProduct.findUnique({ where: { id: book } }), 'inventory to learn the book', 30_000);
-  const received = await subgraphGql(a.url, `mutation { receiveStock(productId: "${book}", qty: 2) { onHand } }`);
+  const received = await subgraphGql(a.url, `mutation { receiveStock(productId: "${book}", qty: 2) { onHand } }`, undefined, stockManager);
   expect(received.errors).toBeUndefined();
-  const seen = await subgraphGql(b.url, `{ stock(productId: "${book}") { onHand reserved available } }`);
+  const seen = await subgraphGql(b.url, `{ stock(productId: "${book}") { onHand reserved available } }`, undefined, customer('c-browsing'));
   expect(seen.data.stock).toEqual({ onHand: 2, reserved: 0, available: 2 });
-  const moved = await subgraphGql(b.url, `{ stockMovements(productId: "${book}") { kind qty handledBy } }`);
+  const moved = await subgraphGql(b.url, `{ stockMovements(productId: "${book}") { kind qty handledBy } }`, undefined, stockManager);
   expect(moved.data.stockMovements).toEqual([{ kind: 'RECEIVED', qty: 2, handledBy: a.instanceId }]);
   // Both registered on the same durable consumers (one per policy), not one each.
   const info = await js.consumer('RENTAL', 'inventory--reservation-requested');
@@ -64,9 +71,8 @@ test('both replicas serve the API and read one database', async () => {
 });
 
 test(`a burst of ${REQUESTS} requests for ${COPIES} copies: both replicas work, each reservation is handled once`, async () => {
-  expect((await subgraphGql(replicas[0].url, `mutation { receiveStock(productId: "${BOOK}", qty: ${COPIES}) { onHand } }`)).errors).toBeUndefined();
-  const REQUEST = `mutation($i: RequestReservationInput!) { requestReservation(input: $i) { id status } }`;
-  const answers = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => subgraphGql(rentalUrl(), REQUEST, { i: { customerId: `c-burst-${i}`, productId: BOOK } })));
+  expect((await subgraphGql(replicas[0].url, `mutation { receiveStock(productId: "${BOOK}", qty: ${COPIES}) { onHand } }`, undefined, stockManager)).errors).toBeUndefined();
+  const answers = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => subgraphGql(rentalUrl(), REQUEST, { i: { productId: BOOK } }, customer(`c-burst-${i}`))));
   expect(answers.filter((a) => a.errors)).toEqual([]);
   const ids = answers.map((a) => a.data.requestReservation.id as string);
 
@@ -107,18 +113,18 @@ test(`a burst of ${REQUESTS} requests for ${COPIES} copies: both replicas work, 
 test('a burst of cancellations: each copy goes back exactly once', async () => {
   const book = 'book-1984';
   await waitFor(() => inv.catalogProduct.findUnique({ where: { id: book } }), 'inventory to learn the book', 30_000);
-  expect((await subgraphGql(replicas[1].url, `mutation { receiveStock(productId: "${book}", qty: 30) { onHand } }`)).errors).toBeUndefined();
-  const REQUEST = `mutation($i: RequestReservationInput!) { requestReservation(input: $i) { id } }`;
-  const requested = await Promise.all(Array.from({ length: 30 }, (_, i) => subgraphGql(rentalUrl(), REQUEST, { i: { customerId: `c-cancel-${i}`, productId: book } })));
-  const reserved = requested.map((r) => ({ id: r.data.requestReservation.id as string }));
+  expect((await subgraphGql(replicas[1].url, `mutation { receiveStock(productId: "${book}", qty: 30) { onHand } }`, undefined, stockManager)).errors).toBeUndefined();
+  const requested = await Promise.all(Array.from({ length: 30 }, (_, i) => subgraphGql(rentalUrl(), REQUEST, { i: { productId: book } }, customer(`c-cancel-${i}`))));
+  const reserved = requested.map((r, i) => ({ id: r.data.requestReservation.id as string, customerId: `c-cancel-${i}` }));
   await waitFor(
     async () => (await rental.reservation.count({ where: { id: { in: reserved.map((r) => r.id) }, status: 'RESERVED' } })) === 30,
     'the 30 reservations to hold their copies',
     60_000,
   );
-  const CANCEL = `mutation($id: ID!) { cancelReservation(id: $id) { status } }`;
-  // Each cancellation sent twice at once: one wins, the other is refused; inventory gets one event per reservation.
-  const answers = await Promise.all(reserved.flatMap(({ id }) => [subgraphGql(rentalUrl(), CANCEL, { id }), subgraphGql(rentalUrl(), CANCEL, { id })]));
+  // Each cancellation sent twice at once by its customer: one wins, the other is refused; inventory gets one event per reservation.
+  const answers = await Promise.all(
+    reserved.flatMap(({ id, customerId }) => [subgraphGql(rentalUrl(), CANCEL, { id }, customer(customerId)), subgraphGql(rentalUrl(), CANCEL, { id }, customer(customerId))]),
+  );
   expect(answers.filter((a) => a.data?.cancelReservation?.status === 'CANCELLED')).toHaveLength(30);
   expect(answers.filter((a) => a.errors?.[0].extensions?.code === 'RESERVATION_NOT_CANCELLABLE')).toHaveLength(30);
 

@@ -12,10 +12,12 @@ import { CONTEXTS, startStack, type SpawnedService, type Stack } from '../suppor
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
 const ORDER = `query($id: ID!) { order(id: $id) { id status payment { status } delivery { status } } }`;
 const MESSAGES = `query($id: ID!) { order(id: $id) { id messages { status channel deliveryStatus attempts message } } }`;
-const MYPAGE = `query($c: ID!) { myOrders(customerId: $c) { orderId status } }`;
+const MYPAGE = `{ myOrders { orderId status } }`;
 const ACCEPT = `mutation($o: ID!) { acceptOrder(orderId: $o) { orderId status } }`;
 const SHIP = `mutation($o: ID!) { startDelivery(orderId: $o) { orderId status } }`;
 const CUSTOMER = 'c-unnotified';
+/** The cake's store: its staff accepts the orders. */
+const STORE = 'sunrise-bakery';
 const WAIT_MS = 30_000;
 
 let stack: Stack;
@@ -45,15 +47,16 @@ async function announcedStatuses(orderId: string): Promise<string[]> {
   return ['PAID', ...rows.map((r: { payload: unknown }) => parseEvent(OrderStatusChanged, JSON.stringify(r.payload)).data.status)];
 }
 
+/** Each step by its actor: the customer orders, the bakery's staff accepts, a courier ships; admin (stack.gql) watches. */
 async function placeAndShip(customerId: string): Promise<string> {
-  const placed = await stack.gql(PLACE, { input: { customerId, productId: 'cake', qty: 1 } });
+  const placed = await stack.customer(customerId).gql(PLACE, { input: { productId: 'cake', qty: 1 } });
   expect(placed.errors).toBeUndefined();
   expect(placed.data.placeOrder.status).toBe('PAID');
   const id = placed.data.placeOrder.id as string;
   await waitFor(async () => (await stack.gql(ORDER, { id })).data?.order?.delivery, `delivery to open ${id}`, WAIT_MS);
-  expect((await stack.gql(ACCEPT, { o: id })).errors).toBeUndefined();
+  expect((await stack.staff(STORE).gql(ACCEPT, { o: id })).errors).toBeUndefined();
   await waitFor(async () => (await stack.gql(ORDER, { id })).data?.order?.status === 'CONFIRMED', `ordering to confirm ${id}`, WAIT_MS);
-  expect((await stack.gql(SHIP, { o: id })).errors).toBeUndefined();
+  expect((await stack.courier().gql(SHIP, { o: id })).errors).toBeUndefined();
   await waitFor(async () => (await stack.gql(ORDER, { id })).data?.order?.status === 'SHIPPED', `ordering to mark ${id} shipped`, WAIT_MS);
   return id;
 }
@@ -97,7 +100,7 @@ test('notification down: orders go on untouched; notification back: every missed
     expect(r.data.order.delivery.status).toBeTruthy();
   }
   await waitFor(async () => {
-    const mine = ((await stack.gql(MYPAGE, { c: CUSTOMER })).data?.myOrders ?? []) as Array<{ orderId: string; status: string }>;
+    const mine = ((await stack.customer(CUSTOMER).gql(MYPAGE)).data?.myOrders ?? []) as Array<{ orderId: string; status: string }>;
     return ids.every((id) => mine.some((v) => v.orderId === id && v.status === 'SHIPPED'));
   }, 'mypage to show every order SHIPPED', WAIT_MS);
   // No message left while notification was down.
@@ -115,8 +118,8 @@ test('notification down: orders go on untouched; notification back: every missed
   // What was sent before the crash was not sent again.
   expectExactlyOnce(before, early.statuses, (await allSent(before)).messages);
 
-  // The history by customer holds them all, every one SENT.
-  const history = await stack.gql(`query($c: ID!) { messagesByCustomer(customerId: $c) { orderId status deliveryStatus } }`, { c: CUSTOMER });
+  // The customer's own history holds them all, every one SENT.
+  const history = await stack.customer(CUSTOMER).gql(`{ messagesByCustomer { orderId status deliveryStatus } }`);
   expect(history.errors).toBeUndefined();
   expect(new Set(history.data.messagesByCustomer.map((m: { orderId: string }) => m.orderId))).toEqual(new Set(ids));
   expect(history.data.messagesByCustomer.every((m: { deliveryStatus: string }) => m.deliveryStatus === 'SENT')).toBe(true);

@@ -19,7 +19,8 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
-const place = (customerId: string) => stack.gql(PLACE, { input: { customerId, productId: 'donut', qty: 5 } });
+/** placeOrder as the customer `customerId` (signed in: the order is theirs). */
+const place = (customerId: string) => stack.customer(customerId).gql(PLACE, { input: { productId: 'donut', qty: 5 } });
 
 async function paymentRows(): Promise<Array<{ orderId: string; status: string }>> {
   const pg = await import('pg');

@@ -2,6 +2,8 @@
 // order a pepperoni pizza paid by credit card to an address → PAID → the pizzeria accepts
 // and starts production → the courier starts and completes the delivery. Ordering and
 // mypage follow every step, and every change is one OrderStatusChanged on the stream.
+// Each step is taken by its actor: the customer orders, reads and cancels; the pizzeria's
+// staff accept and produce; the courier delivers.
 import { parseEvent } from '../../platform/events';
 import { OrderCancelled, OrderStatusChanged } from '../../subgraphs/ordering/contracts';
 import { openJetStream, type TestJetStream } from '../support/jetstream';
@@ -32,9 +34,18 @@ const ORDER = `query Order($id: ID!) {
     delivery { id status deliveryAddress acceptedAt productionStartedAt shippedAt deliveredAt }
   }
 }`;
+const PIZZERIA = 'mario-pizzeria';
+/** The pizzeria's staff accept and produce; the courier starts and completes the delivery. */
 const step = (name: 'acceptOrder' | 'startProduction' | 'startDelivery' | 'completeDelivery', orderId: string) =>
-  stack.gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, { o: orderId });
+  (name === 'acceptOrder' || name === 'startProduction' ? stack.staff(PIZZERIA) : stack.courier()).gql(`mutation($o: ID!) { ${name}(orderId: $o) { orderId status } }`, {
+    o: orderId,
+  });
 const CANCEL = `mutation($o: ID!) { cancelOrder(orderId: $o) { id status } }`;
+/** The customer orders for themselves: who they are comes from their token. */
+const place = (customerId: string, input: Record<string, unknown>) => stack.customer(customerId).gql(PLACE, { input });
+/** What the order's customer reads of it (ordering, with payment's, delivery's and notification's parts). */
+const readAs = (order: { id: string; customerId: string }, query = ORDER) => stack.customer(order.customerId).gql(query, { id: order.id });
+const cancel = (order: { id: string; customerId: string }) => stack.customer(order.customerId).gql(CANCEL, { o: order.id });
 
 /** The order's status changes as ordering published them on its stream: what mypage and notification consume. */
 async function publishedChanges(orderId: string): Promise<Array<[string, string, number]>> {
@@ -64,7 +75,7 @@ const TOLD: Record<string, string> = {
 async function expectOneMessagePerStatus(order: { id: string; customerId: string }, statuses: string[]) {
   const messages = await waitFor(
     async () => {
-      const m = ((await stack.gql(MESSAGES, { id: order.id })).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
+      const m = ((await readAs(order, MESSAGES)).data?.order?.messages ?? []) as Array<{ status: string; deliveryStatus: string; message: string }>;
       return m.length >= statuses.length && m.every((x) => x.deliveryStatus === 'SENT') ? m : null;
     },
     `a sent message about ${order.id} for each of ${statuses.join(', ')}`,
@@ -76,10 +87,10 @@ async function expectOneMessagePerStatus(order: { id: string; customerId: string
   );
 }
 
-const pizzaOrder = (customerId: string) => ({ customerId, productId: 'pepperoniPizza', qty: 1, paymentMethod: 'CREDIT_CARD', deliveryAddress: 'ThewellI007Ho' });
+const pizzaOrder = { productId: 'pepperoniPizza', qty: 1, paymentMethod: 'CREDIT_CARD', deliveryAddress: 'ThewellI007Ho' };
 
 test('the pizzeria’s menu: pepperoniPizza at 10000 and more options', async () => {
-  const r = await stack.gql(`{ stores(kind: PIZZERIA) { id name kind products { id price } } }`);
+  const r = await stack.customer('10').gql(`{ stores(kind: PIZZERIA) { id name kind products { id price } } }`);
   expect(r.errors).toBeUndefined();
   const [pizzeria] = r.data.stores;
   expect(pizzeria).toMatchObject({ id: 'mario-pizzeria', kind: 'PIZZERIA' });
@@ -88,7 +99,7 @@ test('the pizzeria’s menu: pepperoniPizza at 10000 and more options', async ()
 });
 
 test('order → pay → accept → production → delivery → completed; ordering and mypage follow every step', async () => {
-  const placed = await stack.gql(PLACE, { input: pizzaOrder('10') });
+  const placed = await place('10', pizzaOrder);
   expect(placed.errors).toBeUndefined();
   const order = placed.data.placeOrder;
   expect(order).toMatchObject({
@@ -105,7 +116,7 @@ test('order → pay → accept → production → delivery → completed; orderi
 
   // The order reaches the order/delivery system: the pizzeria sees it waiting, with the address.
   const read = await waitFor(async () => {
-    const o = (await stack.gql(ORDER, { id: order.id })).data?.order;
+    const o = (await readAs(order)).data?.order;
     return o?.delivery ? o : null;
   }, 'delivery to open', SAGA_WAIT_MS);
   expect(read).toMatchObject({
@@ -114,7 +125,7 @@ test('order → pay → accept → production → delivery → completed; orderi
     delivery: { status: 'WAITING', deliveryAddress: 'ThewellI007Ho' },
   });
   await followsEverywhere(stack, order, 'PAID');
-  const queue = await stack.gql(`query { deliveriesByStore(storeId: "mario-pizzeria", status: WAITING) { orderId } }`);
+  const queue = await stack.staff(PIZZERIA).gql(`query { deliveriesByStore(storeId: "mario-pizzeria", status: WAITING) { orderId } }`);
   expect(queue.data.deliveriesByStore).toContainEqual({ orderId: order.id });
 
   const steps: Array<[Parameters<typeof step>[0], string, string]> = [
@@ -130,7 +141,7 @@ test('order → pay → accept → production → delivery → completed; orderi
     await followsEverywhere(stack, order, orderStatus);
   }
 
-  const done = (await stack.gql(ORDER, { id: order.id })).data.order;
+  const done = (await readAs(order)).data.order;
   expect(done).toMatchObject({ status: 'DELIVERED', payment: { status: 'APPROVED' }, delivery: { status: 'DELIVERED' } });
   const times = ['acceptedAt', 'productionStartedAt', 'shippedAt', 'deliveredAt'].map((k) => Date.parse(done.delivery[k]));
   expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -148,9 +159,9 @@ test('order → pay → accept → production → delivery → completed; orderi
 });
 
 test('illegal steps are coded errors and change nothing; a delivered pizza cannot be cancelled', async () => {
-  const { data } = await stack.gql(PLACE, { input: pizzaOrder('11') });
+  const { data } = await place('11', pizzaOrder);
   const order = data.placeOrder;
-  await waitFor(async () => (await stack.gql(ORDER, { id: order.id })).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
+  await waitFor(async () => (await readAs(order)).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
 
   const codeOf = async (name: Parameters<typeof step>[0]) => (await step(name, order.id)).errors?.[0].extensions;
   expect(await codeOf('startProduction')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'WAITING', to: 'IN_PRODUCTION' });
@@ -161,29 +172,29 @@ test('illegal steps are coded errors and change nothing; a delivered pizza canno
   expect(await codeOf('startProduction')).toMatchObject({ code: 'INVALID_STATE_TRANSITION', from: 'SHIPPED', to: 'IN_PRODUCTION' });
   await followsEverywhere(stack, order, 'SHIPPED');
 
-  const cancel = await stack.gql(CANCEL, { o: order.id });
-  expect(cancel.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'SHIPPED' });
+  const refused = await cancel(order);
+  expect(refused.errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'SHIPPED' });
   await step('completeDelivery', order.id);
   await followsEverywhere(stack, order, 'DELIVERED');
-  expect((await stack.gql(CANCEL, { o: order.id })).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'DELIVERED' });
-  expect((await stack.gql(ORDER, { id: order.id })).data.order).toMatchObject({ status: 'DELIVERED', payment: { status: 'APPROVED' }, delivery: { status: 'DELIVERED' } });
+  expect((await cancel(order)).errors?.[0].extensions).toMatchObject({ code: 'ORDER_NOT_CANCELLABLE', status: 'DELIVERED' });
+  expect((await readAs(order)).data.order).toMatchObject({ status: 'DELIVERED', payment: { status: 'APPROVED' }, delivery: { status: 'DELIVERED' } });
   expect((await js.messages('ORDERING', OrderCancelled.subject)).filter((m) => parseEvent(OrderCancelled, m.raw).correlationId === order.id)).toHaveLength(0);
 });
 
 test('a pizza in production is cancelled: its payment refunded, its delivery cancelled, the order CANCELLED (seed 002 #7)', async () => {
-  const { data } = await stack.gql(PLACE, { input: { ...pizzaOrder('12'), productId: 'cheesePizza', paymentMethod: 'KAKAO_PAY' } });
+  const { data } = await place('12', { ...pizzaOrder, productId: 'cheesePizza', paymentMethod: 'KAKAO_PAY' });
   const order = data.placeOrder;
-  expect(order).toMatchObject({ status: 'PAID', amount: 9000, paymentMethod: 'KAKAO_PAY' });
-  await waitFor(async () => (await stack.gql(ORDER, { id: order.id })).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
+  expect(order).toMatchObject({ status: 'PAID', customerId: '12', amount: 9000, paymentMethod: 'KAKAO_PAY' });
+  await waitFor(async () => (await readAs(order)).data?.order?.delivery, 'delivery to open', SAGA_WAIT_MS);
   await step('acceptOrder', order.id);
   await step('startProduction', order.id);
   await followsEverywhere(stack, order, 'IN_PRODUCTION');
 
-  const r = await stack.gql(CANCEL, { o: order.id });
+  const r = await cancel(order);
   expect(r.errors).toBeUndefined();
   expect(r.data.cancelOrder).toEqual({ id: order.id, status: 'CANCELLING' });
   await followsEverywhere(stack, order, 'CANCELLED');
-  expect((await stack.gql(ORDER, { id: order.id })).data.order).toMatchObject({
+  expect((await readAs(order)).data.order).toMatchObject({
     payment: { status: 'CANCELLED', method: 'KAKAO_PAY', amount: 9000 },
     delivery: { status: 'CANCELLED' },
   });
@@ -200,21 +211,21 @@ test('a pizza in production is cancelled: its payment refunded, its delivery can
 
 describe('bad pizza orders get a coded error and write nothing', () => {
   const cases: Array<[string, Record<string, unknown>, string, Record<string, unknown>]> = [
-    ['a blank address', { ...pizzaOrder('c-bad'), deliveryAddress: '   ' }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
-    ['an address of 201 characters', { ...pizzaOrder('c-bad'), deliveryAddress: 'x'.repeat(201) }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
-    ['the seed’s "CreditCard" (the schema says CREDIT_CARD)', { ...pizzaOrder('c-bad'), paymentMethod: 'CreditCard' }, 'BAD_USER_INPUT', {}],
-    ['a menu option the pizzeria does not have', { ...pizzaOrder('c-bad'), productId: 'pineapplePizza' }, 'PRODUCT_NOT_FOUND', { productId: 'pineapplePizza' }],
+    ['a blank address', { ...pizzaOrder, deliveryAddress: '   ' }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['an address of 201 characters', { ...pizzaOrder, deliveryAddress: 'x'.repeat(201) }, 'BAD_USER_INPUT', { field: 'deliveryAddress' }],
+    ['the seed’s "CreditCard" (the schema says CREDIT_CARD)', { ...pizzaOrder, paymentMethod: 'CreditCard' }, 'BAD_USER_INPUT', {}],
+    ['a menu option the pizzeria does not have', { ...pizzaOrder, productId: 'pineapplePizza' }, 'PRODUCT_NOT_FOUND', { productId: 'pineapplePizza' }],
   ];
   test.each(cases)('%s', async (_name, input, code, extensions) => {
     const before = await stack.services.ordering!.db.order.count();
-    const r = await stack.gql(PLACE, { input });
+    const r = await place('c-bad', input);
     expect(r.data?.placeOrder ?? null).toBeNull();
     expect(r.errors?.[0].extensions).toMatchObject({ code, ...extensions });
     expect(await stack.services.ordering!.db.order.count()).toBe(before);
   });
 
   test('a client cannot set the price it pays: PlaceOrderInput has no price', async () => {
-    const r = await stack.gql(`mutation { placeOrder(input: { customerId: "c-bad", productId: "pepperoniPizza", qty: 1, price: 1 }) { id } }`);
+    const r = await stack.customer('c-bad').gql(`mutation { placeOrder(input: { productId: "pepperoniPizza", qty: 1, price: 1 }) { id } }`);
     expect(r.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(await stack.services.ordering!.db.order.count({ where: { customerId: 'c-bad' } })).toBe(0);
   });

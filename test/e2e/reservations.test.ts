@@ -1,10 +1,12 @@
 // Seed 001 (book rental) end to end through the router: inventory, asynchronous reservations,
 // the stock list in mypage, concurrency, and inventory down. Inventory runs as a real process
 // (so it can be killed and restarted); everything else in-process. Real nats-server and PostgreSQL.
+// Each call is made by the actor who would make it: a stock manager receives copies, a customer
+// reserves and cancels their own; admin (stack.gql) only to watch reservations settle.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { openJetStream, consumerSettled, type TestJetStream } from '../support/jetstream';
 import { waitFor } from '../support/ports';
-import { startStack, type SpawnedService, type Stack } from '../support/stack';
+import { startStack, type Client, type SpawnedService, type Stack } from '../support/stack';
 import { createInventoryClient, type InventoryDb } from '../../subgraphs/inventory/db';
 import type { RentalDb } from '../../subgraphs/rental/db';
 
@@ -38,18 +40,21 @@ const CANCEL = `mutation($id: ID!) { cancelReservation(id: $id) { id status } }`
 const RESERVATION = `query($id: ID!) { reservation(id: $id) { id status failureReason title product { id name stock { onHand reserved available } } } }`;
 const STOCK = `query($p: ID!) { product(id: $p) { id name stock { onHand reserved available } } }`;
 const STOCK_LIST = `{ stockList(storeId: "city-library") { productId title available } }`;
-const MY_RESERVATIONS = `query($c: ID!) { myReservations(customerId: $c) { reservationId title status failureReason } }`;
+const MY_RESERVATIONS = `{ myReservations { reservationId title status failureReason } }`;
 
 async function receive(productId: string, qty: number) {
-  const r = await stack.gql(RECEIVE, { p: productId, q: qty });
+  const r = await stack.stockManager().gql(RECEIVE, { p: productId, q: qty });
   expect(r.errors).toBeUndefined();
   return r.data.receiveStock;
 }
+/** The customer (signed in as customerId) reserves a copy: the input names only the book. */
 async function request(customerId: string, productId: string) {
-  const r = await stack.gql(REQUEST, { i: { customerId, productId } });
+  const r = await stack.customer(customerId).gql(REQUEST, { i: { productId } });
   expect(r.errors).toBeUndefined();
   return r.data.requestReservation as { id: string; status: string };
 }
+/** The reservation's customer cancels it. */
+const cancel = (customerId: string, id: string) => stack.customer(customerId).gql(CANCEL, { id });
 const stockOf = async (productId: string) => (await stack.gql(STOCK, { p: productId })).data?.product?.stock;
 /** Waits until rental has inventory's answer (or the cancellation) for a reservation. */
 const settled = (id: string, status: string) =>
@@ -59,12 +64,12 @@ const settled = (id: string, status: string) =>
   }, `reservation ${id} to be ${status}`, 30_000);
 const stockLine = (productId: string, available: number) =>
   waitFor(async () => {
-    const line = ((await stack.gql(STOCK_LIST)).data?.stockList ?? []).find((s: any) => s.productId === productId);
+    const line = ((await stack.customer('c-browsing').gql(STOCK_LIST)).data?.stockList ?? []).find((s: any) => s.productId === productId);
     return line?.available === available ? line : null;
   }, `mypage's stock list to show ${productId} with ${available} available`, 30_000);
 const myReservation = (customerId: string, id: string, status: string) =>
   waitFor(async () => {
-    const v = ((await stack.gql(MY_RESERVATIONS, { c: customerId })).data?.myReservations ?? []).find((x: any) => x.reservationId === id);
+    const v = ((await stack.customer(customerId).gql(MY_RESERVATIONS)).data?.myReservations ?? []).find((x: any) => x.reservationId === id);
     return v?.status === status ? v : null;
   }, `mypage to show reservation ${id} as ${status}`, 30_000);
 const MESSAGES = `query($id: ID!) { reservation(id: $id) { messages { status deliveryStatus message } } }`;
@@ -118,8 +123,8 @@ test('seed case 2: stock 0 → reserve → FAILED, with the reason visible; stoc
   expect(await myReservation('c-2', r.id, 'FAILED')).toMatchObject({ failureReason: 'OUT_OF_STOCK', title: 'Dune' });
   expect(await sentMessages(r.id, 1)).toEqual([{ status: 'FAILED', deliveryStatus: 'SENT', message: `${r.id} c-2 No copy available: Dune` }]);
   // A failed reservation cannot be cancelled.
-  const cancel = await stack.gql(CANCEL, { id: r.id });
-  expect(cancel.errors?.[0].extensions?.code).toBe('RESERVATION_NOT_CANCELLABLE');
+  const refused = await cancel('c-2', r.id);
+  expect(refused.errors?.[0].extensions?.code).toBe('RESERVATION_NOT_CANCELLABLE');
 });
 
 test('seed case 3: stock 5 → reserve → cancel → CANCELLED, stock back to 5', async () => {
@@ -128,7 +133,7 @@ test('seed case 3: stock 5 → reserve → cancel → CANCELLED, stock back to 5
   await settled(r.id, 'RESERVED');
   expect(await stockOf('book-hobbit')).toEqual({ onHand: 5, reserved: 1, available: 4 });
 
-  const cancelled = await stack.gql(CANCEL, { id: r.id });
+  const cancelled = await cancel('c-3', r.id);
   expect(cancelled.errors).toBeUndefined();
   expect(cancelled.data.cancelReservation).toEqual({ id: r.id, status: 'CANCELLED' });
   await waitFor(async () => (await stockOf('book-hobbit'))?.available === 5, 'inventory to put the copy back', 30_000);
@@ -136,7 +141,7 @@ test('seed case 3: stock 5 → reserve → cancel → CANCELLED, stock back to 5
   await stockLine('book-hobbit', 5);
   await myReservation('c-3', r.id, 'CANCELLED');
 
-  const again = await stack.gql(CANCEL, { id: r.id });
+  const again = await cancel('c-3', r.id);
   expect(again.errors?.[0].extensions?.code).toBe('RESERVATION_NOT_CANCELLABLE');
   await waitFor(inventoryIdle, 'inventory to be idle');
   expect(await inv.stockMovement.count({ where: { reservationId: r.id } })).toBe(2);
@@ -150,17 +155,19 @@ test('seed case 3: stock 5 → reserve → cancel → CANCELLED, stock back to 5
 });
 
 describe('bad input gets a coded error and writes nothing', () => {
-  const cases: Array<[string, string, Record<string, unknown>, string]> = [
-    ['reservation of an unknown product', REQUEST, { i: { customerId: 'c-9', productId: 'no-such-book' } }, 'PRODUCT_NOT_FOUND'],
-    ['reservation with a blank customer', REQUEST, { i: { customerId: ' ', productId: 'book-1984' } }, 'BAD_USER_INPUT'],
-    ['reservation without a customer', REQUEST, { i: { productId: 'book-1984' } }, 'BAD_USER_INPUT'],
-    ['cancelling an unknown reservation', CANCEL, { id: 'no-such-reservation' }, 'RESERVATION_NOT_FOUND'],
-    ['receiving 0 copies', RECEIVE, { p: 'book-1984', q: 0 }, 'BAD_USER_INPUT'],
-    ['receiving copies of an unknown product', RECEIVE, { p: 'no-such-book', q: 1 }, 'PRODUCT_NOT_FOUND'],
+  const customer = () => stack.customer('c-9');
+  const stockManager = () => stack.stockManager();
+  const cases: Array<[string, () => Client, string, Record<string, unknown>, string]> = [
+    ['reservation of an unknown product', customer, REQUEST, { i: { productId: 'no-such-book' } }, 'PRODUCT_NOT_FOUND'],
+    ['reservation with a blank product', customer, REQUEST, { i: { productId: ' ' } }, 'BAD_USER_INPUT'],
+    ['reservation naming a customer in the input (the token says who)', customer, REQUEST, { i: { customerId: 'c-1', productId: 'book-1984' } }, 'BAD_USER_INPUT'],
+    ['cancelling an unknown reservation', customer, CANCEL, { id: 'no-such-reservation' }, 'RESERVATION_NOT_FOUND'],
+    ['receiving 0 copies', stockManager, RECEIVE, { p: 'book-1984', q: 0 }, 'BAD_USER_INPUT'],
+    ['receiving copies of an unknown product', stockManager, RECEIVE, { p: 'no-such-book', q: 1 }, 'PRODUCT_NOT_FOUND'],
   ];
-  test.each(cases)('%s', async (_name, query, variables, code) => {
+  test.each(cases)('%s', async (_name, client, query, variables, code) => {
     const before = { reservations: await rental.reservation.count(), movements: await inv.stockMovement.count() };
-    const r = await stack.gql(query, variables);
+    const r = await client().gql(query, variables);
     expect(r.data ?? null).toBeNull();
     expect(r.errors?.[0].extensions?.code).toBe(code);
     expect({ reservations: await rental.reservation.count(), movements: await inv.stockMovement.count() }).toEqual(before);
@@ -189,7 +196,7 @@ test('inventory down (killed): reservations and a cancellation are still accepte
   const b = await request('c-down-b', 'book-sapiens');
   const c = await request('c-down-c', 'book-sapiens');
   // Cancelled before inventory ever saw it: inventory will see both events, in no particular order.
-  expect((await stack.gql(CANCEL, { id: c.id })).data.cancelReservation.status).toBe('CANCELLED');
+  expect((await cancel('c-down-c', c.id)).data.cancelReservation.status).toBe('CANCELLED');
   for (const r of [a, b, c]) expect(r.status).toBe('REQUESTED');
   // Announced while inventory is away: the events wait in the stream for its durable consumers.
   await waitFor(async () => (await rental.outboxEvent.count({ where: { correlationId: { in: [a.id, b.id, c.id] }, sentAt: null } })) === 0, 'rental to publish', 30_000);

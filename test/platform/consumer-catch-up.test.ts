@@ -31,7 +31,7 @@ const delivery = () => stack.services.delivery!;
 async function placeOrders(n: number, customer: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await stack.gql(PLACE, { input: { customerId: `${customer}-${i}`, productId: 'donut', qty: 2 } });
+    const r = await stack.customer(`${customer}-${i}`).gql(PLACE, { input: { productId: 'donut', qty: 2 } });
     expect(r.errors).toBeUndefined();
     ids.push(r.data.placeOrder.id);
   }

@@ -31,7 +31,7 @@ test('the relay is stopped, orders are placed, the relay restarts, every event a
   await ordering().relay.stop();
 
   for (let i = 0; i < N; i++) {
-    const r = await stack.gql(PLACE, { input: { customerId: `relay-${i}`, productId: 'cake', qty: 1 } });
+    const r = await stack.customer(`relay-${i}`).gql(PLACE, { input: { productId: 'cake', qty: 1 } });
     expect(r.errors).toBeUndefined();
     expect(r.data.placeOrder.status).toBe('PAID');
     orderIds.push(r.data.placeOrder.id);

@@ -39,16 +39,17 @@ export async function orderingKnows(stack: Stack, productIds: string[]): Promise
 }
 
 const ORDER_STATUS = `query($id: ID!) { order(id: $id) { status } }`;
-const MY_ORDERS = `query($c: ID!) { myOrders(customerId: $c) { orderId status } }`;
+const MY_ORDERS = `{ myOrders { orderId status } }`;
 
 /**
- * Waits until the order shows `status` through the router both in ordering (the order) and
- * in mypage (the customer's read model, built from ordering's events).
+ * Waits until the order shows `status` through the router, as its customer sees it, both in
+ * ordering (the order) and in mypage (the customer's read model, built from ordering's events).
  */
 export async function followsEverywhere(stack: Stack, order: { id: string; customerId: string }, status: string): Promise<void> {
-  await waitFor(async () => (await stack.gql(ORDER_STATUS, { id: order.id })).data?.order?.status === status, `ordering to show order ${order.id} ${status}`, SAGA_WAIT_MS);
+  const customer = stack.customer(order.customerId);
+  await waitFor(async () => (await customer.gql(ORDER_STATUS, { id: order.id })).data?.order?.status === status, `ordering to show order ${order.id} ${status}`, SAGA_WAIT_MS);
   await waitFor(
-    async () => ((await stack.gql(MY_ORDERS, { c: order.customerId })).data?.myOrders ?? []).some((v: { orderId: string; status: string }) => v.orderId === order.id && v.status === status),
+    async () => ((await customer.gql(MY_ORDERS)).data?.myOrders ?? []).some((v: { orderId: string; status: string }) => v.orderId === order.id && v.status === status),
     `mypage to show order ${order.id} ${status}`,
     SAGA_WAIT_MS,
   );
