@@ -43,6 +43,9 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const log = createLogger('router', env);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = { ...subgraphsOf(supergraphSdl), ...config.subgraphUrls };
+  // @apollo/gateway reports anonymous usage to Apollo unless told not to, and probes cloud
+  // metadata servers (AWS, GCP, Azure) for it at start: off unless the operator opts in.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= env.APOLLO_TELEMETRY_DISABLED ?? 'true';
   const verifier = await createVerifier(config.jwt);
   log.info({ keys: verifier.source, issuer: config.jwt.issuer, audience: config.jwt.audience, algorithms: config.jwt.algorithms }, 'JWT verification');
 

@@ -2,7 +2,11 @@ import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { Supergraph } from '@apollo/federation-internals';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+// graphql-ws's ws adapter sits behind a package export that "moduleResolution": "node" cannot
+// see: the types come from its file, the code from the export (as Node and tsx resolve it).
+import type { useServer as UseServer } from 'graphql-ws/dist/use/ws.cjs';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as { useServer: typeof UseServer };
 import {
   GraphQLError,
   Kind,

@@ -157,6 +157,7 @@
     $('who').textContent = `${c.sub} (${c.role})`;
     $('app').hidden = false;
     $('sign-out').hidden = false;
+    $('signin-form').hidden = true;
     $('token').value = '';
     connect();
     await loadOrders().catch((e) => ($('order-error').textContent = e.message));

@@ -1,6 +1,8 @@
 // The public endpoint's authentication and guard rails, through a real router over a real
 // catalog subgraph (the rules of each context are tested in test/e2e/auth-*.test.ts).
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEV_ROUTER_TOKEN } from '../../platform/config';
@@ -8,7 +10,8 @@ import { startRouter, type RunningRouter } from '../../router/gateway';
 import { loadRouterConfig } from '../../router/config';
 import { signToken } from '../../router/auth';
 import { as } from '../support/auth';
-import { freePort } from '../support/ports';
+import { freePort, waitFor } from '../support/ports';
+import { subscribe } from '../support/subscriptions';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -172,4 +175,36 @@ describe('production mode', () => {
       await router.stop();
     }
   });
+});
+
+test('the router runs as its own process (tsx, as npm start runs it): HTTP, auth and the subscription socket answer', async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../router/main.ts')], {
+    env: stack.routerEnv(port) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`router process exited: ${stderr}`);
+      return fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok, () => false);
+    }, 'the router process', 30_000, 200);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const token = (await stack.customer('c-proc').token())!;
+    const r = await post(url, { query: STORES }, bearer(token));
+    expect(r.status).toBe(200);
+    expect(r.body.data.stores.length).toBeGreaterThan(0);
+    expect((await post(url, { query: STORES })).status).toBe(401);
+    const s = subscribe(url, token, 'subscription { myOrderStatusChanged { cursor } }');
+    await s.connected;
+    await s.close();
+    const page = await fetch(`http://127.0.0.1:${port}/tracker/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('order tracker');
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 });
