@@ -30,6 +30,8 @@ const schema = z.object({
   MAX_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_COST: z.coerce.number().int().positive().default(5_000),
   MAX_ALIASES: z.coerce.number().int().positive().default(30),
+  /** Changes that may wait for one slow subscriber before its subscription ends with SLOW_SUBSCRIBER. */
+  SUBSCRIPTION_BUFFER: z.coerce.number().int().positive().default(1000),
 });
 
 export type RouterConfig = Omit<z.infer<typeof schema>, 'ROUTER_TOKEN'> & { ROUTER_TOKEN: string; subgraphUrls: Record<string, string>; production: boolean; jwt: JwtSettings };

@@ -142,7 +142,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   });
 
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
-  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, log, production: config.production });
+  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production });
   mountTracker(app);
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));

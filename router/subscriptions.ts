@@ -57,6 +57,8 @@ export interface SubscriptionDeps {
   hub: OrderEventHub;
   verifier: Verifier;
   limits: GuardLimits;
+  /** Changes that may wait for one subscriber before it is ended with SLOW_SUBSCRIBER. */
+  maxBuffered: number;
   log: Logger;
   production: boolean;
 }
@@ -65,18 +67,22 @@ interface WsContext extends RouterContext {
   actor: Actor;
 }
 
-/** Queue between the event hub and one subscription; bounded so a stuck client cannot grow the router. */
-const MAX_BUFFERED = 1000;
 
-class ChangeStream implements AsyncIterableIterator<OrderChange> {
-  private readonly items: OrderChange[] = [];
-  private waiting?: (r: IteratorResult<OrderChange>) => void;
-  private failed?: Error;
+/** What the stream yields: a change, or, last, the error that ended it (sent as a coded GraphQL error). */
+type StreamItem = OrderChange | { error: GraphQLError };
+
+class ChangeStream implements AsyncIterableIterator<StreamItem> {
+  private readonly items: StreamItem[] = [];
+  private waiting?: (r: IteratorResult<StreamItem>) => void;
   private done = false;
   private lastSeq = 0;
   private readonly cleanups: Array<() => void> = [];
 
-  constructor(private readonly accept: (c: OrderChange) => boolean) {}
+  /** `maxBuffered`: changes waiting for one subscriber; bounded so a stuck client cannot grow the router. */
+  constructor(
+    private readonly accept: (c: OrderChange) => boolean,
+    private readonly maxBuffered: number,
+  ) {}
 
   onClose(fn: () => void): void {
     this.cleanups.push(fn);
@@ -86,30 +92,41 @@ class ChangeStream implements AsyncIterableIterator<OrderChange> {
   push(c: OrderChange): void {
     if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return;
     this.lastSeq = c.seq;
+    if (this.items.length >= this.maxBuffered) {
+      this.fail(
+        new GraphQLError(`Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`, {
+          extensions: { code: 'SLOW_SUBSCRIBER' },
+        }),
+      );
+      return;
+    }
+    this.deliver(c);
+  }
+
+  /** Ends the stream: what is queued is delivered, then the error, then the end. */
+  fail(error: GraphQLError): void {
+    if (this.done) return;
+    this.deliver({ error });
+    this.finish();
+  }
+
+  private deliver(item: StreamItem): void {
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
-      w({ value: c, done: false });
-      return;
+      w({ value: item, done: false });
+    } else {
+      this.items.push(item);
     }
-    if (this.items.length >= MAX_BUFFERED) {
-      this.failed = new GraphQLError('Subscriber too slow: more than 1000 changes waiting. Resubscribe with `after` set to the last cursor you received.', {
-        extensions: { code: 'SLOW_SUBSCRIBER' },
-      });
-      this.finish();
-      return;
-    }
-    this.items.push(c);
   }
 
-  async next(): Promise<IteratorResult<OrderChange>> {
+  async next(): Promise<IteratorResult<StreamItem>> {
     if (this.items.length) return { value: this.items.shift()!, done: false };
-    if (this.failed) throw this.failed;
     if (this.done) return { value: undefined, done: true };
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  async return(): Promise<IteratorResult<OrderChange>> {
+  async return(): Promise<IteratorResult<StreamItem>> {
     this.items.length = 0;
     this.finish();
     return { value: undefined, done: true };
@@ -119,8 +136,9 @@ class ChangeStream implements AsyncIterableIterator<OrderChange> {
     if (this.done) return;
     this.done = true;
     for (const fn of this.cleanups) fn();
-    this.waiting?.({ value: undefined, done: true });
+    const waiting = this.waiting;
     this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
   }
 
   [Symbol.asyncIterator]() {
@@ -159,7 +177,7 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
 
   /** A live stream of matching changes, preceded by the ones after `after` when given. */
   function changes(accept: (c: OrderChange) => boolean, after: number): ChangeStream {
-    const stream = new ChangeStream(accept);
+    const stream = new ChangeStream(accept, deps.maxBuffered);
     // Listen first, then replay: a change stored after the replay's end arrives live (duplicates are dropped by seq).
     const buffered: OrderChange[] = [];
     let replaying = after >= 0;
@@ -172,9 +190,9 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
           for (const c of buffered.splice(0)) stream.push(c);
         },
         (e) => {
-          log.error({ err: e }, 'replay failed');
-          replaying = false;
-          for (const c of buffered.splice(0)) stream.push(c);
+          // Going on live would silently skip what the client asked for: end it, the client retries.
+          log.error({ err: e, after }, 'replay failed');
+          stream.fail(new GraphQLError('Could not replay the changes after your cursor; subscribe again.', { extensions: { code: 'REPLAY_FAILED' } }));
         },
       );
     }
@@ -198,7 +216,11 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     if (!(a.role === 'admin' || (a.role === 'store-staff' && a.storeId === args.storeId))) throw forbidden(`Only staff of store ${args.storeId} may follow its orders.`);
     return changes((c) => c.storeId === args.storeId, after);
   };
-  for (const f of Object.values(subscriptionFields)) f.resolve = (change: OrderChange) => change;
+  for (const f of Object.values(subscriptionFields))
+    f.resolve = (item: StreamItem) => {
+      if ('error' in item) throw item.error;
+      return item;
+    };
 
   // OrderStatusChange.order: the client's selection, read through the gateway.
   const changeType = schema.getType('OrderStatusChange') as import('graphql').GraphQLObjectType;
@@ -208,14 +230,37 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     // The event is published after ordering committed, so the read normally shows it at once;
     // the retries cover a replica or cache that lags.
     for (let attempt = 0; ; attempt++) {
-      const r = await viaGateway(query, variables, ctx.actor);
+      const r = await sharedRead(`${change.seq}|${attempt}|${JSON.stringify(ctx.actor)}|${query}|${JSON.stringify(variables)}`, () => viaGateway(query, variables, ctx.actor));
       if (r.errors?.length) throw asGraphQLError(r.errors[0]);
       const order = r.data?.order;
       if (!order) throw new GraphQLError(`No order ${change.orderId}.`, { extensions: { code: 'ORDER_NOT_FOUND' } });
-      if (order[VERSION_ALIAS] >= change.version || attempt >= 5) return order;
+      if (order[VERSION_ALIAS] >= change.version) return order;
+      if (attempt >= 5) {
+        throw new GraphQLError(`Order ${change.orderId} still reads at version ${order[VERSION_ALIAS]}, older than this change (${change.version}).`, {
+          extensions: { code: 'ORDER_READ_STALE', orderId: change.orderId },
+        });
+      }
       await new Promise((res) => setTimeout(res, 20 * (attempt + 1)));
     }
   };
+
+  /**
+   * One read per (event, identity, selection): subscribers with the same identity and query
+   * (one user, several tabs or devices) share it. Different identities never share a read,
+   * because what a subgraph answers depends on who asks.
+   */
+  const inFlight = new Map<string, Promise<Awaited<ReturnType<typeof viaGateway>>>>();
+  function sharedRead(key: string, read: () => ReturnType<typeof viaGateway>) {
+    let p = inFlight.get(key);
+    if (!p) {
+      p = read();
+      inFlight.set(key, p);
+      // Kept briefly: subscribers of one event ask within milliseconds of each other.
+      const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
+      p.then(forget, forget);
+    }
+    return p;
+  }
 
   /** Data read through the gateway is keyed by response name (aliases): read it that way. */
   const fieldResolver: GraphQLFieldResolver<any, any> = (source, _args, _ctx, info) => {
@@ -291,8 +336,9 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         const r = await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor);
         return r as never;
       },
-      onOperation: (ctx, _id, payload) => {
-        const op = getOperationAST(parse(payload.query), payload.operationName);
+      onOperation: (ctx, _id, payload, args) => {
+        if (!log.isLevelEnabled('debug')) return;
+        const op = getOperationAST(args.document, payload.operationName);
         log.debug({ sub: ctx.extra.actor?.sub, operation: op?.operation, name: op?.name?.value }, 'subscription started');
       },
     },

@@ -4,17 +4,10 @@
 // ports; nothing of `npm start` is touched), makes payment slow, lets N users place orders
 // through the router for T seconds with autocannon, and reports availability, throughput,
 // latency and how often ordering's breaker opened, half-opened and closed.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { engineOfMigrations } from '../platform/database';
-import { CONTEXT_NAMES } from '../subgraphs/registry';
+import { IsolatedStack, machineLine, percentile, say, waitForFirstPaidOrder, type RunningStack as IsolatedRunning } from './lib/isolated-stack';
 
 // autocannon ships no type declarations (and @types/autocannon is not installed): the part used here.
 interface AutocannonClient {
@@ -39,7 +32,6 @@ interface AutocannonOptions {
 }
 const autocannon = require('autocannon') as (opts: AutocannonOptions, done: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
 
-const ROOT = resolve(__dirname, '..');
 const USAGE = `usage: npm run experiment:breaker -- [options]
 
   --users N          concurrent users (connections)                   default 100
@@ -139,122 +131,6 @@ function checkOptions(argv: string[]): Options {
   return opts;
 }
 
-// ---------------------------------------------------------------- processes
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  /** The last lines it printed, shown when it fails. */
-  tail: string[];
-}
-
-const children: Child[] = [];
-let tempDir: string | undefined;
-const throwawayDbs: string[] = [];
-let adminUrl: string | undefined;
-let stopping: Promise<void> | undefined;
-
-const say = (msg: string) => console.log(`▸ ${msg}`);
-const secondsSince = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-let logDir: string | undefined;
-
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void, verbose = false): Child {
-  const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = { name, proc, tail: [] };
-  if (logDir) {
-    const file = createWriteStream(join(logDir, `${name}.log`));
-    proc.stdout!.pipe(file);
-    proc.stderr!.pipe(file);
-  }
-  for (const stream of [proc.stdout!, proc.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      child.tail.push(line);
-      if (child.tail.length > 40) child.tail.shift();
-      onLine?.(line);
-      if (verbose) console.log(`  ${name.padEnd(12)}│ ${line}`);
-    });
-  }
-  children.push(child);
-  return child;
-}
-
-function failed(child: Child, why: string): Error {
-  return new Error(`${child.name} ${why}. Its last lines:\n${child.tail.map((l) => `    ${l}`).join('\n') || '    (nothing)'}`);
-}
-
-/** Polls `probe` until true; fails early when the child died. */
-async function until(child: Child, what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw failed(child, `exited during start-up (${child.proc.signalCode ?? `code ${child.proc.exitCode}`})`);
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw failed(child, `was not ${what} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
-const tcpOpen = (port: number) =>
-  new Promise<boolean>((ok) => {
-    const s = tcpConnect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), ok(true)));
-    s.once('error', () => ok(false));
-  });
-
-async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 12_000): Promise<void> {
-  const { proc } = child;
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill(signal);
-  await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
-  if (proc.exitCode === null && proc.signalCode === null) {
-    proc.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/** Router first, then the contexts together, NATS last; then the throwaway data. Safe to call twice. */
-function stopEverything(): Promise<void> {
-  return (stopping ??= (async () => {
-    const nats = children.find((c) => c.name === 'nats-server');
-    const router = children.find((c) => c.name === 'router');
-    if (router) await stopChild(router);
-    await Promise.all(children.filter((c) => c !== nats && c !== router).map((c) => stopChild(c)));
-    if (nats) await stopChild(nats, 'SIGTERM', 5000);
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    if (adminUrl && throwawayDbs.length) {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      try {
-        await admin.connect();
-        for (const db of throwawayDbs) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-      } catch (e) {
-        console.error(`could not drop the throwaway databases ${throwawayDbs.join(', ')}: ${(e as Error).message}`);
-      } finally {
-        await admin.end().catch(() => undefined);
-      }
-    }
-  })());
-}
-
-// Last resort when the script dies without stopping: no orphans, no temp folder left behind.
-process.on('exit', () => {
-  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-});
-
 // ---------------------------------------------------------------- the stack
 
 interface BreakerEvent {
@@ -267,6 +143,8 @@ interface RunningStack {
   breaker: BreakerEvent[];
   contexts: string[];
   database: string;
+  /** A bearer JWT for the actor, signed with the isolated router's development key pair. */
+  token: IsolatedRunning['token'];
 }
 
 /**
@@ -281,51 +159,11 @@ const BREAKER_LOGS: Record<string, BreakerEvent['state']> = {
   'circuit closed: payment is back': 'closed',
 };
 
+let isolated: IsolatedStack | undefined;
+const stopEverything = () => isolated?.stop() ?? Promise.resolve();
+
 async function startIsolatedStack(o: Options): Promise<RunningStack> {
   const started = Date.now();
-  if (spawnSync('nats-server', ['--version']).error) {
-    throw new Error('nats-server is not on PATH (Debian/Ubuntu: sudo apt-get install nats-server · macOS: brew install nats-server).');
-  }
-  tempDir = mkdtempSync(join(tmpdir(), 'og-breaker-'));
-  if (o.logDir) {
-    mkdirSync(o.logDir, { recursive: true });
-    logDir = o.logDir;
-    say(`services' logs: ${o.logDir}/<service>.log`);
-  }
-
-  const natsPort = await freePort();
-  const nats = launch('nats-server', 'nats-server', ['-js', '-sd', join(tempDir, 'nats'), '-a', '127.0.0.1', '-p', String(natsPort), '-m', '0'], process.env, undefined, o.verbose);
-  await until(nats, 'listening', () => tcpOpen(natsPort), 15_000);
-  const natsUrl = `nats://127.0.0.1:${natsPort}`;
-  say(`nats-server with JetStream on ${natsUrl} (store in ${join(tempDir, 'nats')})`);
-
-  const contexts = [...CONTEXT_NAMES];
-  const dbEnv: Record<string, string> = {};
-  let database: string;
-  if (o.databaseUrl) {
-    // A fresh database per PostgreSQL context on that server, dropped at the end: never the
-    // ones `npm start` uses. A context on another engine keeps its embedded default.
-    const run = `og_breaker_${randomBytes(3).toString('hex')}`;
-    adminUrl = o.databaseUrl;
-    for (const c of contexts.filter((name) => engineOfMigrations(join(ROOT, 'prisma', name, 'migrations')) === 'postgres')) {
-      const u = new URL(o.databaseUrl);
-      u.pathname = `/${run}_${c}`;
-      dbEnv[`DATABASE_URL_${c.toUpperCase()}`] = u.toString();
-      throwawayDbs.push(`${run}_${c}`);
-    }
-    database = `PostgreSQL at ${new URL(o.databaseUrl).host}, throwaway databases ${run}_<context> (other engines embedded under ${tempDir})`;
-  } else {
-    database = `each context's embedded default under ${tempDir} (PGlite unless the context chose another engine)`;
-  }
-  say(`databases: ${database}`);
-
-  const ports = Object.fromEntries(await Promise.all([...contexts, 'router'].map(async (n) => [n, await freePort()] as const)));
-  // Nothing of the caller's own ordergraph settings may leak in and join its NATS or databases.
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(NATS_|DATABASE_URL|SUBGRAPH_URL_|PAYMENT_|PORT$|HOST$|DATA_DIR$|LOG_|NODE_ENV$)/.test(k)),
-  );
-  const common = { ...inherited, NATS_URL: natsUrl, DATA_DIR: tempDir, HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...dbEnv };
-
   const breaker: BreakerEvent[] = [];
   const onOrderingLine = (line: string) => {
     if (orderingLog.marker && line.includes(orderingLog.marker)) orderingLog.markerSeen = true;
@@ -343,54 +181,45 @@ async function startIsolatedStack(o: Options): Promise<RunningStack> {
     }
   };
 
-  say(`starting ${contexts.length} contexts as processes: ${contexts.join(', ')} (first start applies migrations)`);
-  await Promise.all(
-    contexts.map(async (name) => {
-      const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]) };
+  isolated = new IsolatedStack({
+    label: 'breaker',
+    databaseUrl: o.databaseUrl,
+    logDir: o.logDir,
+    verbose: o.verbose,
+    contextEnv: (name) => {
       if (name === 'ordering') {
-        Object.assign(env, {
+        return {
           // info: the breaker's half-open and closed lines are info, its open line a warning.
           LOG_LEVEL: 'info',
-          PAYMENT_URL: `http://127.0.0.1:${ports.payment}`,
           PAYMENT_TIMEOUT_MS: String(o.timeout),
           PAYMENT_BREAKER_ERROR_PERCENT: String(o.errorPercent),
           PAYMENT_BREAKER_VOLUME: String(o.volume),
           PAYMENT_BREAKER_RESET_MS: String(o.reset),
-        });
+        };
       }
-      if (name === 'payment') env.PAYMENT_LATENCY_MS = o.latency;
-      const child = launch(name, process.execPath, ['--import', 'tsx', `subgraphs/${name}/main.ts`], env, name === 'ordering' ? onOrderingLine : undefined, o.verbose);
-      await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`));
-      say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
-    }),
-  );
+      if (name === 'payment') return { PAYMENT_LATENCY_MS: o.latency };
+      return undefined;
+    },
+    onLine: { ordering: onOrderingLine },
+  });
+  const stack = await isolated.start();
 
-  const routerEnv: NodeJS.ProcessEnv = {
-    ...common,
-    PORT: String(ports.router),
-    ...Object.fromEntries(contexts.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
-  };
-  const router = launch('router', process.execPath, ['--import', 'tsx', 'router/main.ts'], routerEnv, undefined, o.verbose);
-  await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`));
-  const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
-  say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
-
-  // Ordering learns products from catalog events: the stack is ready once one order is PAID.
-  const warm = Date.now();
-  for (;;) {
-    const r = await postPlaceOrder(routerUrl, 'warm-up', o.products[0]).catch((e: Error) => ({ outcome: 'error' as const, detail: e.message }));
-    if (r.outcome === 'success') break;
-    if (Date.now() - warm > 60_000) throw new Error(`no order was PAID within 60 s of start-up (last answer: ${r.detail})`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  say(`warm-up order PAID — the stack is ready (${secondsSince(started)} s)`);
-  return { routerUrl, breaker, contexts, database };
+  await waitForFirstPaidOrder(stack, o.products[0], started, async (token) => {
+    const r = await postPlaceOrder(stack.routerUrl, token, o.products[0]);
+    return { paid: r.outcome === 'success', detail: r.detail };
+  });
+  return { routerUrl: stack.routerUrl, breaker, contexts: stack.contexts, database: stack.database, token: stack.token };
 }
 
 // ---------------------------------------------------------------- load
 
 const PLACE = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
-const placeBody = (customerId: string, productId: string) => JSON.stringify({ query: PLACE, variables: { input: { customerId, productId, qty: 1 } } });
+// The customer is the token's subject: placeOrder takes no customerId.
+const placeBody = (productId: string) => JSON.stringify({ query: PLACE, variables: { input: { productId, qty: 1 } } });
+const headersFor = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+/** One customer token per user: `<prefix>-0` … `<prefix>-(n-1)` (autocannon's setupClient is synchronous, so signed up front). */
+const customerTokens = (stack: Pick<RunningStack, 'token'>, prefix: string, n: number) =>
+  Promise.all(Array.from({ length: n }, (_, i) => stack.token({ sub: `${prefix}-${i}`, role: 'customer' })));
 
 type Outcome = 'success' | 'failFast' | 'busy' | 'timedOut' | 'unavailable' | 'error';
 const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -422,8 +251,8 @@ function classify(status: number, body: string): { outcome: Outcome; detail: str
   return { outcome: 'error', detail: err ? `${err.extensions?.code ?? 'no code'}: ${err.message}` : `status ${json.data?.placeOrder?.status ?? 'none'}` };
 }
 
-async function postPlaceOrder(url: string, customerId: string, productId: string) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: placeBody(customerId, productId) });
+async function postPlaceOrder(url: string, token: string, productId: string) {
+  const res = await fetch(url, { method: 'POST', headers: headersFor(token), body: placeBody(productId) });
   return classify(res.status, await res.text());
 }
 
@@ -449,15 +278,17 @@ const WARMUP_USERS = 5;
  * A few users for a few seconds before the measurement, so that it sees warm processes
  * (JIT, query plans, connection pools) rather than their first seconds. Not counted.
  */
-function warmUp(o: Options, routerUrl: string): Promise<void> {
+async function warmUp(o: Options, stack: Pick<RunningStack, 'routerUrl' | 'token'>): Promise<void> {
   let user = 0;
+  const connections = Math.min(WARMUP_USERS, o.users);
+  const tokens = await customerTokens(stack, 'warm-up', connections);
   return new Promise((done, fail) => {
     runningLoad = autocannon(
       {
-        url: routerUrl,
-        connections: Math.min(WARMUP_USERS, o.users),
+        url: stack.routerUrl,
+        connections,
         duration: o.warmup,
-        setupClient: (client) => client.setHeadersAndBody({ 'content-type': 'application/json' }, placeBody(`warm-up-${user++}`, o.products[0])),
+        setupClient: (client) => client.setHeadersAndBody(headersFor(tokens[user++ % tokens.length]), placeBody(o.products[0])),
         requests: [{ method: 'POST', path: '/graphql', onResponse: () => undefined }],
       },
       (err) => {
@@ -468,7 +299,8 @@ function warmUp(o: Options, routerUrl: string): Promise<void> {
   });
 }
 
-function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl'>): Promise<LoadResult> {
+async function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl' | 'token'>): Promise<LoadResult> {
+  const tokens = await customerTokens(stack, 'load', o.users);
   const latencies: LoadResult['latencies'] = { success: [], failFast: [], busy: [], timedOut: [], unavailable: [], error: [] };
   const errorDetails = new Map<string, number>();
   const buckets: LoadResult['buckets'] = [];
@@ -486,7 +318,7 @@ function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl'>): Promise<Lo
         // One customer per user, products in turn.
         setupClient: (client) => {
           const n = user++;
-          client.setHeadersAndBody({ 'content-type': 'application/json' }, placeBody(`load-${n}`, o.products[n % o.products.length]));
+          client.setHeadersAndBody(headersFor(tokens[n % tokens.length]), placeBody(o.products[n % o.products.length]));
         },
         requests: [
           {
@@ -538,11 +370,6 @@ function runLoad(o: Options, stack: Pick<RunningStack, 'routerUrl'>): Promise<Lo
 }
 
 // ---------------------------------------------------------------- report
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 const ms = (v: number) => (Number.isNaN(v) ? '—' : `${Math.round(v)} ms`);
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(2)} %` : '—');
@@ -639,7 +466,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseOptions(argv);
   const command = `npm run experiment:breaker -- --users ${o.users} --duration ${o.duration} --warmup ${o.warmup} --latency ${o.latency} --timeout ${o.timeout} --error-percent ${o.errorPercent} --volume ${o.volume} --reset ${o.reset}${o.rate ? ` --rate ${o.rate}` : ''}${o.products.join(',') !== 'cake' ? ` --products ${o.products.join(',')}` : ''}`;
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()[0].toFixed(2)} at start, Node ${process.version}; load generator on the same machine`;
+  const machine = `${machineLine()}; load generator on the same machine`;
 
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -661,7 +488,7 @@ async function main(): Promise<void> {
     if (interrupted) return;
     if (o.warmup > 0) {
       say(`warm-up: ${Math.min(WARMUP_USERS, o.users)} users for ${o.warmup} s (not counted)`);
-      await warmUp(o, stack.routerUrl);
+      await warmUp(o, stack);
       if (interrupted) return;
     }
     say(`load: ${o.users} users for ${o.duration} s → ${stack.routerUrl} (progress every ${BUCKET_S} s)`);
@@ -669,10 +496,19 @@ async function main(): Promise<void> {
     if (interrupted) return;
     // One more order with a marked customer: ordering logs it, and its log is written in
     // order, so once the marker arrives every breaker line of the run has arrived too.
+    // An order refused before it is recorded (breaker open, bulkhead still full of the load's
+    // last calls) logs nothing: such a refusal is retried until the order is recorded.
     orderingLog.marker = `drain-${randomBytes(4).toString('hex')}`;
-    await postPlaceOrder(stack.routerUrl, orderingLog.marker, o.products[0]).catch(() => undefined);
+    const markerToken = await stack.token({ sub: orderingLog.marker, role: 'customer' });
     const drainUntil = Date.now() + 60_000;
-    while (!orderingLog.markerSeen && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 200));
+    let recorded = false;
+    while (!orderingLog.markerSeen && Date.now() < drainUntil) {
+      if (!recorded) {
+        const r = await postPlaceOrder(stack.routerUrl, markerToken, o.products[0]).catch(() => undefined);
+        recorded = r !== undefined && r.outcome !== 'failFast' && r.outcome !== 'busy';
+      }
+      await new Promise((r) => setTimeout(r, recorded ? 200 : 500));
+    }
     if (!orderingLog.markerSeen) say("ordering's log did not catch up within 60 s: the breaker counts below may miss its last transitions");
     if (o.verbose) say(`ordering's breaker lines arrived up to ${orderingLog.maxLagMs} ms after they were written`);
     report(o, stack, result, command, machine);

@@ -146,6 +146,25 @@ test('a client that reconnects with `after` gets the changes it missed, then liv
   expect(new Set(all.map((v) => v.orderStatusChanged.cursor)).size).toBe(3);
 });
 
+test('a subscriber that falls behind more than SUBSCRIPTION_BUFFER changes gets SLOW_SUBSCRIBER and the subscription ends', async () => {
+  const orderId = await placeCake('c-slow');
+  await stack.staff(BAKERY).gql(ACCEPT, { o: orderId });
+  await stack.staff(BAKERY).gql(START, { o: orderId });
+  await waitFor(async () => (await stack.customer('c-slow').gql(`query($id: ID!) { order(id: $id) { status } }`, { id: orderId })).data?.order?.status === 'SHIPPED' || null, 'SHIPPED');
+  const port = await freePort();
+  const small: RunningRouter = await startRouter({ ...stack.routerEnv(port), SUBSCRIPTION_BUFFER: '1' });
+  try {
+    // Replaying the whole stream arrives at once: far more than one change waits.
+    const s = subscribe(small.url, await tokenOf(as.admin()), ONE, { id: orderId, after: '0' });
+    await waitFor(() => (s.errors.length ? s.errors : null), 'the SLOW_SUBSCRIBER error');
+    expect(s.errors[0].extensions?.code).toBe('SLOW_SUBSCRIBER');
+    expect(s.received.length).toBeLessThan(3);
+    await s.close();
+  } finally {
+    await small.stop();
+  }
+});
+
 describe('authentication on the socket', () => {
   test('no token: the connection closes with 4401', async () => {
     const s = track(subscribe(stack.router!.url, null, MINE));
