@@ -20,6 +20,13 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   GIFT_NOT_FOUND: 'GIFT_NOT_FOUND',
   GIFT_ALREADY_USED: 'GIFT_ALREADY_USED',
+  // The router's own: guard rails and subscriptions.
+  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
+  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  SLOW_SUBSCRIBER: 'SLOW_SUBSCRIBER',
+  REPLAY_FAILED: 'REPLAY_FAILED',
+  ORDER_READ_STALE: 'ORDER_READ_STALE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

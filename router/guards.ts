@@ -3,6 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { DomainError, ErrorCode } from '../platform/errors';
 
 /**
  * Guard rails on the public endpoint, from GraphQL Armor's validation rules: maximum
@@ -16,24 +17,18 @@ export interface GuardLimits {
   maxAliases: number;
 }
 
-export const GuardCode = {
-  QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
-  QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
-  TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
-} as const;
+type GuardCode = typeof ErrorCode.QUERY_TOO_DEEP | typeof ErrorCode.QUERY_TOO_COSTLY | typeof ErrorCode.TOO_MANY_ALIASES;
 
-function coded(code: string, err: GraphQLError): GraphQLError {
-  return new GraphQLError(err.message.replace(/^Syntax Error: /, ''), { extensions: { code, http: { status: 400 } } });
-}
+const coded = (code: GuardCode, err: GraphQLError) => new DomainError(code, err.message.replace(/^Syntax Error: /, ''), { http: { status: 400 } });
 
 /** The first guard rail the operation breaks, or undefined. */
 export function checkGuards(schema: GraphQLSchema, document: DocumentNode, limits: GuardLimits): GraphQLError | undefined {
   const found: GraphQLError[] = [];
-  const reject = (code: string) => [(_ctx: unknown, err: GraphQLError) => void found.push(coded(code, err))];
+  const reject = (code: GuardCode) => [(_ctx: unknown, err: GraphQLError) => void found.push(coded(code, err))];
   const rules: ValidationRule[] = [
-    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: reject(GuardCode.QUERY_TOO_DEEP) }),
-    costLimitRule({ maxCost: limits.maxCost, propagateOnRejection: false, onReject: reject(GuardCode.QUERY_TOO_COSTLY) }),
-    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: reject(GuardCode.TOO_MANY_ALIASES) }),
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: reject(ErrorCode.QUERY_TOO_DEEP) }),
+    costLimitRule({ maxCost: limits.maxCost, propagateOnRejection: false, onReject: reject(ErrorCode.QUERY_TOO_COSTLY) }),
+    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: reject(ErrorCode.TOO_MANY_ALIASES) }),
   ];
   validate(schema, document, rules);
   return found[0];

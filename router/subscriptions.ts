@@ -26,7 +26,8 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { WebSocketServer } from 'ws';
-import type { Actor } from '../platform/auth';
+import { requireCustomer, requireStaffOf, type Actor } from '../platform/auth';
+import { DomainError, ErrorCode } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { AuthError, bearerOf, type Verifier } from './auth';
 import type { RouterContext } from './gateway';
@@ -94,9 +95,7 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
     this.lastSeq = c.seq;
     if (this.items.length >= this.maxBuffered) {
       this.fail(
-        new GraphQLError(`Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`, {
-          extensions: { code: 'SLOW_SUBSCRIBER' },
-        }),
+        new DomainError(ErrorCode.SLOW_SUBSCRIBER, `Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`),
       );
       return;
     }
@@ -146,12 +145,10 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
   }
 }
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-const forbidden = (message: string) => new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 
 function parseCursor(after: unknown): number {
   if (after === undefined || after === null) return -1;
-  if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) throw badInput('`after` must be a cursor received from this subscription.');
+  if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '`after` must be a cursor received from this subscription.', { field: 'after' });
   return Number(after);
 }
 
@@ -172,7 +169,7 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   async function authorizeOrder(orderId: string, actor: Actor): Promise<void> {
     const r = await viaGateway('query OrderAccess($id: ID!) { order(id: $id) { id } }', { id: orderId }, actor);
     if (r.errors?.length) throw asGraphQLError(r.errors[0]);
-    if (!r.data?.order) throw new GraphQLError(`No order ${orderId}.`, { extensions: { code: 'ORDER_NOT_FOUND', orderId } });
+    if (!r.data?.order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${orderId}.`, { orderId });
   }
 
   /** A live stream of matching changes, preceded by the ones after `after` when given. */
@@ -192,7 +189,7 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         (e) => {
           // Going on live would silently skip what the client asked for: end it, the client retries.
           log.error({ err: e, after }, 'replay failed');
-          stream.fail(new GraphQLError('Could not replay the changes after your cursor; subscribe again.', { extensions: { code: 'REPLAY_FAILED' } }));
+          stream.fail(new DomainError(ErrorCode.REPLAY_FAILED, 'Could not replay the changes after your cursor; subscribe again.'));
         },
       );
     }
@@ -207,13 +204,12 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   };
   subscriptionFields.myOrderStatusChanged.subscribe = async (_src, args: { after?: string }, ctx: WsContext) => {
     const after = parseCursor(args.after);
-    if (ctx.actor.role !== 'customer') throw forbidden(`Only a customer has orders of their own; you are ${ctx.actor.role}. Use orderStatusChanged or storeOrderStatusChanged.`);
-    return changes((c) => c.customerId === ctx.actor.sub, after);
+    const customerId = requireCustomer(ctx);
+    return changes((c) => c.customerId === customerId, after);
   };
   subscriptionFields.storeOrderStatusChanged.subscribe = async (_src, args: { storeId: string; after?: string }, ctx: WsContext) => {
     const after = parseCursor(args.after);
-    const a = ctx.actor;
-    if (!(a.role === 'admin' || (a.role === 'store-staff' && a.storeId === args.storeId))) throw forbidden(`Only staff of store ${args.storeId} may follow its orders.`);
+    requireStaffOf(ctx, args.storeId);
     return changes((c) => c.storeId === args.storeId, after);
   };
   for (const f of Object.values(subscriptionFields))
@@ -233,11 +229,11 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
       const r = await sharedRead(`${change.seq}|${attempt}|${JSON.stringify(ctx.actor)}|${query}|${JSON.stringify(variables)}`, () => viaGateway(query, variables, ctx.actor));
       if (r.errors?.length) throw asGraphQLError(r.errors[0]);
       const order = r.data?.order;
-      if (!order) throw new GraphQLError(`No order ${change.orderId}.`, { extensions: { code: 'ORDER_NOT_FOUND' } });
+      if (!order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${change.orderId}.`, { orderId: change.orderId });
       if (order[VERSION_ALIAS] >= change.version) return order;
       if (attempt >= 5) {
-        throw new GraphQLError(`Order ${change.orderId} still reads at version ${order[VERSION_ALIAS]}, older than this change (${change.version}).`, {
-          extensions: { code: 'ORDER_READ_STALE', orderId: change.orderId },
+        throw new DomainError(ErrorCode.ORDER_READ_STALE, `Order ${change.orderId} still reads at version ${order[VERSION_ALIAS]}, older than this change (${change.version}).`, {
+          orderId: change.orderId,
         });
       }
       await new Promise((res) => setTimeout(res, 20 * (attempt + 1)));

@@ -2,7 +2,7 @@
 // subgraphs consistent with the event, every router replica delivers, clients resume after a
 // reconnect, and nobody follows what is not theirs. Real nats-server, PostgreSQL, subgraphs.
 import { startRouter, type RunningRouter } from '../../router/gateway';
-import { as } from '../support/auth';
+import { as, createTestKeys } from '../support/auth';
 import { freePort, waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 import { subscribe, type TestSubscription } from '../support/subscriptions';
@@ -183,7 +183,6 @@ describe('authentication on the socket', () => {
   });
 
   test('a token signed by another key: 4401', async () => {
-    const { createTestKeys } = await import('../support/auth');
     const foreign = await (await createTestKeys()).token(as.customer('c-1'));
     const s = track(subscribe(stack.router!.url, foreign, MINE));
     expect(await s.closed).toMatchObject({ code: 4401, reason: expect.stringMatching(/signature/) });

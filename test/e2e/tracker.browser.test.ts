@@ -3,6 +3,7 @@
 // bakery, watch the status timeline move live; another customer sees nothing of it.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { as, createTestKeys } from '../support/auth';
 import { waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 
@@ -89,14 +90,10 @@ test('sign in, place a bakery order, watch it go PAID → CONFIRMED → SHIPPED 
 test('a bad token is refused on the page with the reason', async () => {
   const page = await (await browser.newContext()).newPage();
   await page.goto(trackerUrl());
-  const foreign = await signTokenWithOtherKey();
+  // Signed by a key the router does not trust.
+  const foreign = await (await createTestKeys()).token(as.customer('c-web'));
   await page.getByTestId('token').fill(foreign);
   await page.getByTestId('sign-in').click();
   await page.getByRole('alert').filter({ hasText: /bad signature\. \(UNAUTHENTICATED\)/ }).waitFor();
   expect(await page.locator('#app').isHidden()).toBe(true);
 });
-
-async function signTokenWithOtherKey(): Promise<string> {
-  const { createTestKeys, as } = await import('../support/auth');
-  return (await createTestKeys()).token(as.customer('c-web'));
-}

@@ -89,13 +89,17 @@ export async function startStack(
   const services: Stack['services'] = {};
   const children = new Set<SpawnedService>();
 
-  const envFor = (name: ContextName): NodeJS.ProcessEnv => ({
+  /** What every process of the stack gets, the router included. */
+  const commonEnv = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
     HOST: '127.0.0.1',
     NATS_URL: nats.url,
+  });
+  const envFor = (name: ContextName): NodeJS.ProcessEnv => ({
+    ...commonEnv(),
     ...dbs.env,
     PORT: String(ports[name]),
     PAYMENT_URL: `http://127.0.0.1:${ports.payment}`,
@@ -121,13 +125,8 @@ export async function startStack(
     return { post, gql: async (q, v) => (await post(q, v)).body, token: tokenOf };
   };
   const routerEnv = (port: number): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    LOG_FORMAT: 'json',
-    HOST: '127.0.0.1',
+    ...commonEnv(),
     PORT: String(port),
-    NATS_URL: nats.url,
     JWT_PUBLIC_KEY: keys.publicPem,
     ...(opts.supergraphPath ? { SUPERGRAPH_PATH: opts.supergraphPath } : {}),
     ...Object.fromEntries(CONTEXTS.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
