@@ -422,6 +422,7 @@ async function main() {
     label: 'rollout',
     // What the image runs: node on the build (`npm run build` first, below).
     fromBuild: true,
+    startTimeoutMs: 300_000,
     databaseUrl: o.databaseUrl,
     logDir: o.logDir,
     verbose: o.verbose,

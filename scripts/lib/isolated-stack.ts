@@ -39,6 +39,8 @@ export interface StackOptions {
   contextEnv?: (name: ContextName, ports: Record<string, number>) => NodeJS.ProcessEnv | undefined;
   /** Extra environment for the router. */
   routerEnv?: NodeJS.ProcessEnv;
+  /** How long each service may take to become ready at start (default 120 s; a busy machine needs more). */
+  startTimeoutMs?: number;
   /** Run the compiled build (`node dist/...js`, as the image does; `npm run build` first) instead of the sources under tsx. */
   fromBuild?: boolean;
   /** Called with each output line of a service, by its name (a context, 'router', 'nats-server'). */
@@ -186,7 +188,7 @@ export class IsolatedStack {
       contexts.map(async (name) => {
         const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]), ...calls[name], ...o.contextEnv?.(name, ports) };
         const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
-        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`));
+        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
         say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
       }),
     );
@@ -198,7 +200,7 @@ export class IsolatedStack {
       ...o.routerEnv,
     };
     const router = this.launch('router', process.execPath, entryArgs('router/main', o.fromBuild), routerEnv);
-    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`));
+    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`), o.startTimeoutMs);
     const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
     say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
 
