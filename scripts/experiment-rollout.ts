@@ -393,6 +393,21 @@ async function checkIntegrity(stack: RunningStack, toldPaid: string[]): Promise<
 
 // ---------------------------------------------------------------- main
 
+/**
+ * The migrations Job's step, as Kubernetes runs it: `node dist/scripts/migrate.js` for catalog
+ * (its seed; catalog relays the ProductAdded events). Retried like the Job's backoffLimit.
+ */
+async function seedCatalog(stack: RunningStack): Promise<void> {
+  const env = { ...stack.envOf('catalog'), MIGRATE_CONTEXTS: 'catalog', CATALOG_SEED: 'true' };
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync(process.execPath, ['dist/scripts/migrate.js'], { cwd: ROOT, env, encoding: 'utf8' });
+    if (r.status === 0) return say(`catalog seeded by the migrations step (${(r.stdout || '').trim()})`);
+    if (attempt === 6) throw new Error(`the migrations step failed 6 times:\n${r.stderr}`);
+    say(`migrations step failed (attempt ${attempt}), retrying: ${(r.stderr || '').trim().split('\n')[0]}`);
+    await sleep(2000 * attempt);
+  }
+}
+
 interface RunReport {
   label: string;
   load: LoadResult;
@@ -427,7 +442,12 @@ async function main() {
     logDir: o.logDir,
     verbose: o.verbose,
     // Ordering calls payment through its "Service"; stale PENDING orders settle within seconds.
-    contextEnv: (name) => (name === 'ordering' ? { PAYMENT_URL: `http://127.0.0.1:${lb.payment}`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '1000' } : undefined),
+    contextEnv: (name) => {
+      if (name === 'ordering') return { PAYMENT_URL: `http://127.0.0.1:${lb.payment}`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '1000' };
+      // As in Kubernetes: the migrations Job seeds the catalog (below), catalog's replicas do not.
+      if (name === 'catalog') return { CATALOG_SEED: 'false' };
+      return undefined;
+    },
     // The router reaches ordering and payment through theirs.
     routerEnv: { SUBGRAPH_URL_ORDERING: `http://127.0.0.1:${lb.ordering}/graphql`, SUBGRAPH_URL_PAYMENT: `http://127.0.0.1:${lb.payment}/graphql` },
   });
@@ -444,6 +464,7 @@ async function main() {
   try {
     // HAProxy starts after the stack: until then nothing calls through it (the router only waits to be live).
     const running = await stack.start();
+    await seedCatalog(running);
     for (const name of REPLICATED) {
       replicas.push({ name, slot: 'a', port: running.ports[name], pid: running.pids()[name] });
       replicas.push({ name, slot: 'b', port: second[name], pid: 0 });
@@ -465,14 +486,21 @@ async function main() {
     const tokens = await Promise.all(Array.from({ length: o.users }, (_, i) => running.token({ sub: `rollout-${i}`, role: 'customer' })));
 
     const runs: RunReport[] = [];
-    for (const readiness of [true, false]) {
-      const label = readiness ? 'with readiness (HAProxy checks /health/ready)' : 'without readiness (HAProxy sends to every replica)';
+    // The baseline: the same load without a restart, so that what the machine itself fails
+    // (an overloaded payment call that times out) is not blamed on the rollout.
+    for (const mode of ['baseline', 'readiness', 'no-readiness'] as const) {
+      const readiness = mode !== 'no-readiness';
+      const label = {
+        baseline: 'no restart (baseline, readiness on)',
+        readiness: 'with readiness (HAProxy checks /health/ready)',
+        'no-readiness': 'without readiness (HAProxy sends to every replica)',
+      }[mode];
       await haproxy.stop();
       await haproxy.start(haproxyConfig(lb, ports, readiness), Object.values(lb));
       await sleep(2000); // first health checks
-      say(`run ${label}: ${o.users} users, rolling restart of ${replicas.length} replicas after 3 s`);
+      say(`run ${label}: ${o.users} users${mode === 'baseline' ? '' : `, rolling restart of ${replicas.length} replicas after 3 s`}`);
       const restarts: string[] = [];
-      const restart = sleep(3000).then(() => rollingRestart(replicas, envs, restarts));
+      const restart = mode === 'baseline' ? Promise.resolve() : sleep(3000).then(() => rollingRestart(replicas, envs, restarts));
       const load = await runLoad(url, tokens, o.duration, restart);
       runs.push({ label, load, restarts });
       say(`  ${load.ok} PAID, ${load.failed} failed in ${load.seconds.toFixed(1)} s → availability ${pct(load.ok, load.ok + load.failed)}`);
@@ -497,13 +525,13 @@ function print(o: Options, machine: string, stack: RunningStack, runs: RunReport
   out.push(`machine       ${machine}`);
   out.push(`databases     ${stack.database}`);
   out.push(`topology      HAProxy → 2 × router → HAProxy → 2 × ordering → HAProxy → 2 × payment; other contexts 1 each; nats-server 1 node`);
-  out.push(`load          ${o.users} users placing orders (placeOrder cake ×1) for at least ${o.duration} s per run, next order as soon as answered`);
+  out.push(`load          ${o.users} users placing orders (placeOrder cake ×1) for at least ${o.duration} s per run and until the restart ends, next order as soon as answered`);
   out.push(`restart       every replica in turn: SIGTERM → exit → start → ready (router, ordering, payment; 6 processes)`);
   out.push('');
-  out.push(`${'run'.padEnd(52)} ${'availability'.padStart(12)} ${'tps'.padStart(8)} ${'PAID'.padStart(7)} ${'failed'.padStart(7)}`);
+  out.push(`${'run'.padEnd(52)} ${'availability'.padStart(12)} ${'tps'.padStart(8)} ${'PAID'.padStart(7)} ${'failed'.padStart(7)} ${'seconds'.padStart(8)}`);
   for (const r of runs) {
     const l = r.load;
-    out.push(`${r.label.padEnd(52)} ${pct(l.ok, l.ok + l.failed).padStart(12)} ${(l.ok / l.seconds).toFixed(1).padStart(8)} ${String(l.ok).padStart(7)} ${String(l.failed).padStart(7)}`);
+    out.push(`${r.label.padEnd(52)} ${pct(l.ok, l.ok + l.failed).padStart(12)} ${(l.ok / l.seconds).toFixed(1).padStart(8)} ${String(l.ok).padStart(7)} ${String(l.failed).padStart(7)} ${l.seconds.toFixed(0).padStart(8)}`);
   }
   out.push(`${'seed 000, without readiness probe (siege, k8s)'.padEnd(52)} ${SEED.withoutReadiness.padStart(12)} ${'321.34'.padStart(8)}`);
   out.push(`${'seed 000, with readiness probe (siege, k8s)'.padEnd(52)} ${SEED.withReadiness.padStart(12)} ${SEED.tps.padStart(8)}`);
