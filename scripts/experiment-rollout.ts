@@ -249,7 +249,7 @@ async function terminate(r: Replica): Promise<{ ms: number; killed: boolean }> {
   return { ms: Date.now() - t, killed: false };
 }
 
-async function untilReady(r: Replica, timeoutMs = 120_000): Promise<number> {
+async function untilReady(r: Replica, timeoutMs = 300_000): Promise<number> {
   const t = Date.now();
   while (!(await ready(r.port))) {
     if (r.proc && r.proc.exitCode !== null) throw new Error(`${r.name}-${r.slot} exited during start-up (code ${r.proc.exitCode})`);
