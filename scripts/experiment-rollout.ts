@@ -443,7 +443,18 @@ async function main() {
     verbose: o.verbose,
     // Ordering calls payment through its "Service"; stale PENDING orders settle within seconds.
     contextEnv: (name) => {
-      if (name === 'ordering') return { PAYMENT_URL: `http://127.0.0.1:${lb.payment}`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '1000' };
+      // As the seed did before its readiness test ("CB 제거"): no breaker, no tight timeout, no
+      // bulkhead to speak of, so that what is measured is the rollout, not a slow machine's
+      // payment calls tripping the breaker (that is experiment:breaker's subject).
+      if (name === 'ordering')
+        return {
+          PAYMENT_URL: `http://127.0.0.1:${lb.payment}`,
+          PAYMENT_TIMEOUT_MS: '10000',
+          PAYMENT_BREAKER_VOLUME: '1000000',
+          PAYMENT_MAX_CONCURRENT: '1000',
+          RECOVERY_STALE_MS: '5000',
+          RECOVERY_INTERVAL_MS: '1000',
+        };
       // As in Kubernetes: the migrations Job seeds the catalog (below), catalog's replicas do not.
       if (name === 'catalog') return { CATALOG_SEED: 'false' };
       return undefined;
