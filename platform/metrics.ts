@@ -14,8 +14,8 @@
  *   and error codes, go through a BoundedLabel (first N distinct values, then "other").
  * - Gauges that describe stored state (outbox backlog, dead letters, JetStream consumer
  *   lag) are read when Prometheus scrapes, from the database or NATS, with a short cache;
- *   a failed read leaves the gauge empty (no stale value) and counts
- *   `ordergraph_metrics_collect_errors_total{source}`.
+ *   a failed read never leaves a stale value: labelled gauges lose their series, unlabelled
+ *   ones read NaN, and `ordergraph_metrics_collect_errors_total{source}` counts it.
  *
  * README "Operating ordergraph" lists every metric and what to watch.
  */
@@ -141,7 +141,7 @@ export class Metrics {
     private readonly log?: Logger,
   ) {
     this.registry.setDefaultLabels({ context });
-    this.collectErrors = this.counter('ordergraph_metrics_collect_errors_total', 'Scrape-time reads (database, NATS) that failed; their gauges are left empty.', ['source']);
+    this.collectErrors = this.counter('ordergraph_metrics_collect_errors_total', 'Scrape-time reads (database, NATS) that failed; their gauges show no series or NaN.', ['source']);
     this.graphql = {
       operations: this.counter('ordergraph_graphql_operations_total', 'GraphQL operations answered, by operation name, type and outcome ("ok" or the first error\'s extensions.code).', [
         'operation',
@@ -214,13 +214,11 @@ export class Metrics {
         publishFailures: this.counter('ordergraph_outbox_publish_failures_total', 'Publish attempts that failed (retried with back-off).', []),
         unsent: this.gauge('ordergraph_outbox_unsent_events', 'Outbox rows not yet published (read from the database at scrape).', [], async function () {
           const b = await self.scrape('outbox', backlog);
-          this.reset();
-          if (b) this.set(b.unsent);
+          this.set(b ? b.unsent : NaN);
         }),
         oldestAge: this.gauge('ordergraph_outbox_oldest_unsent_age_seconds', 'Age of the oldest unpublished outbox row; 0 when none.', [], async function () {
           const b = await self.scrape('outbox', backlog);
-          this.reset();
-          if (b) this.set(b.oldestAgeSeconds);
+          this.set(b ? b.oldestAgeSeconds : NaN);
         }),
         /** Where the backlog gauges read from (the relay sets it). */
         readBacklog(fn: () => Promise<{ unsent: number; oldestAgeSeconds: number }>) {
@@ -381,7 +379,7 @@ export class Metrics {
     }));
   }
 
-  /** Runs a scrape-time read; a failure is counted and logged, and yields undefined (the gauge stays empty). */
+  /** Runs a scrape-time read; a failure is counted and logged, and yields undefined (no value for the gauge). */
   private async scrape<T>(source: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
     try {
       return await read();

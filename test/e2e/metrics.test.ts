@@ -12,6 +12,7 @@ import { openJetStream, type TestJetStream } from '../support/jetstream';
 import { waitFor } from '../support/ports';
 import { orderingKnows } from '../support/saga';
 import { startStack, type Stack } from '../support/stack';
+import { subscribe } from '../support/subscriptions';
 
 const PLACE = `mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }`;
 const CUSTOMER = 'c-metrics';
@@ -102,6 +103,21 @@ test('a placed order moves the GraphQL, outbox, consumer and notification counte
       }
     }
   }
+});
+
+test('subscriptions: active, pushes and their latency', async () => {
+  const before = await scrape(url('router'));
+  const sub = subscribe(`${url('router')}/graphql`, await stack.customer(CUSTOMER).token(), `subscription { myOrderStatusChanged { cursor status } }`);
+  await sub.connected;
+  await until('router', (s) => valueOf(s, 'ordergraph_subscriptions_active'), (v) => v === 1, 'one active subscription');
+  expect(valueOf(await scrape(url('router')), 'ordergraph_subscription_connections')).toBe(1);
+  await placeOrder();
+  await sub.waitForCount(1);
+  await until('router', (s) => valueOf(s, 'ordergraph_subscription_pushes_total'), (v) => v === (valueOf(before, 'ordergraph_subscription_pushes_total') ?? 0) + 1, 'the push to be counted');
+  const after = await scrape(url('router'));
+  expect(valueOf(after, 'ordergraph_subscription_push_latency_seconds_count')).toBe((valueOf(before, 'ordergraph_subscription_push_latency_seconds_count') ?? 0) + 1);
+  await sub.close();
+  await until('router', (s) => valueOf(s, 'ordergraph_subscriptions_active'), (v) => v === 0, 'no active subscription');
 });
 
 test('an error is counted by its code; unknown operation names are bounded', async () => {
