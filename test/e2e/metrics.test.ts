@@ -22,7 +22,11 @@ const DELIVERY_DURABLE = 'delivery--order-placed';
 let stack: Stack;
 let nats: TestJetStream;
 beforeAll(async () => {
-  stack = await startStack({ contexts: ['catalog', 'ordering', 'payment', 'delivery', 'notification'] });
+  stack = await startStack({
+    contexts: ['catalog', 'ordering', 'payment', 'delivery', 'notification'],
+    // The breaker opens after 3 failed calls and half-opens 3 s later.
+    env: { PAYMENT_BREAKER_VOLUME: '3', PAYMENT_BREAKER_RESET_MS: '3000' },
+  });
   nats = await openJetStream(stack.nats.url);
   await orderingKnows(stack, ['cake']);
 }, 120_000);
@@ -120,7 +124,7 @@ test('subscriptions: active, pushes and their latency', async () => {
   await until('router', (s) => valueOf(s, 'ordergraph_subscriptions_active'), (v) => v === 0, 'no active subscription');
 });
 
-test('an error is counted by its code; unknown operation names are bounded', async () => {
+test('an error is counted by its code; an operation that does not parse as "unknown", never by its text', async () => {
   const before = await scrape(url('router'));
   const r = await stack.customer(CUSTOMER).gql(`mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { productId: 'no-such-product', qty: 1 } });
   const code = r.errors?.[0]?.extensions?.code as string;
@@ -167,6 +171,33 @@ test('an outbox row that cannot be published: unsent, aged, and its failures cou
   }
   await until('catalog', (s) => valueOf(s, 'ordergraph_outbox_unsent_events'), (v) => v === 0, 'the backlog to be empty');
   expect(valueOf(await scrape(url('catalog')), 'ordergraph_outbox_oldest_unsent_age_seconds')).toBe(0);
+});
+
+test('payment down: the breaker opens, refusals are counted by reason; payment back: it closes', async () => {
+  const breaker = (s: Sample[], labels: Record<string, string>, name = 'ordergraph_breaker_state') => valueOf(s, name, { breaker: 'payment', ...labels }) ?? 0;
+  const before = await scrape(url('ordering'));
+  expect(breaker(before, { state: 'closed' })).toBe(1);
+  await stack.stop('payment');
+  try {
+    // Failed calls until the breaker opens, then one refused without calling payment.
+    await waitFor(async () => {
+      const r = await stack.customer(CUSTOMER).gql(PLACE, { input: { productId: 'cake', qty: 1 } });
+      return r.errors?.[0]?.extensions?.reason === 'CIRCUIT_OPEN';
+    }, 'the breaker to open and refuse', WAIT_MS, 50);
+    const open = await scrape(url('ordering'));
+    expect(breaker(open, {}, 'ordergraph_breaker_opens_total')).toBe(breaker(before, {}, 'ordergraph_breaker_opens_total') + 1);
+    expect(breaker(open, { outcome: 'failure' }, 'ordergraph_breaker_calls_total')).toBeGreaterThanOrEqual(3);
+    expect(breaker(open, { reason: 'CIRCUIT_OPEN' }, 'ordergraph_breaker_refusals_total')).toBeGreaterThanOrEqual(1);
+    expect(breaker(open, { state: 'closed' })).toBe(0);
+    const router = await scrape(url('router'));
+    expect(valueOf(router, 'ordergraph_graphql_operations_total', { operation: 'PlaceOrder', outcome: 'PAYMENT_UNAVAILABLE' })).toBeGreaterThanOrEqual(4);
+  } finally {
+    await stack.start('payment');
+  }
+  await waitFor(async () => (await stack.customer(CUSTOMER).gql(PLACE, { input: { productId: 'cake', qty: 1 } })).data?.placeOrder?.status === 'PAID', 'orders to succeed again', WAIT_MS, 250);
+  const closed = await scrape(url('ordering'));
+  expect(breaker(closed, { state: 'closed' })).toBe(1);
+  expect(breaker(closed, { state: 'open' }) + breaker(closed, { state: 'half_open' })).toBe(0);
 });
 
 test('a poison message: dead-lettered and counted per consumer', async () => {
