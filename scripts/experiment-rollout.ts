@@ -164,6 +164,8 @@ defaults
   timeout connect 2s
   timeout client 30s
   timeout server 30s
+  # As the manifests' readinessProbe (timeoutSeconds: 3): the router's readiness asks every subgraph.
+  timeout check 3s
 ${sections.join('\n')}
 `;
 }
@@ -493,7 +495,7 @@ async function main() {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
       const text = await res.text();
       return { paid: /"status":"PAID"/.test(text), detail: text.slice(0, 200) };
-    });
+    }, 300_000);
     const tokens = await Promise.all(Array.from({ length: o.users }, (_, i) => running.token({ sub: `rollout-${i}`, role: 'customer' })));
 
     const runs: RunReport[] = [];
