@@ -7,6 +7,7 @@ import type { Logger } from './logger';
 import { ensureStream } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOfMessage, withConsumeSpan } from './tracing';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -112,6 +113,21 @@ export class PolicyConsumer<Tx extends RawSql> {
       return 'dead-lettered';
     }
     const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
+    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
+    const handling = {
+      service: this.opts.context,
+      consumer: this.durable,
+      subject: m.subject,
+      eventId: env.id,
+      correlationId: env.correlationId,
+      orderId: typeof orderId === 'string' ? orderId : undefined,
+      attempt,
+      carrier: carrierOfMessage(m.headers, raw),
+    };
+    return withConsumeSpan(handling, () => this.handle(m, env, raw, attempt, log));
+  }
+
+  private async handle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
       const outcome = await this.apply(env);
       m.ack();
