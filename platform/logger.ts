@@ -58,11 +58,12 @@ function correlation(mergeObject: object, _level: number, logger: Logger): objec
  * event carries `traceId` (tracing on), `requestId` (requests), `correlationId`/`orderId`
  * (events, and requests once the order is known), so one case can be followed across
  * contexts: `grep '"traceId":"<id>"'` or `'"orderId":"<id>"'` over every process's log.
+ * `destination`: where lines go instead of stdout (tests).
  */
-export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env): Logger {
+export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env, destination?: pino.DestinationStream): Logger {
   const level = env.LOG_LEVEL ?? 'info';
-  const pretty = env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT !== 'json' && process.stdout.isTTY);
-  return pino({
+  const pretty = !destination && (env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT !== 'json' && process.stdout.isTTY));
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -70,5 +71,7 @@ export function createLogger(service: string, env: NodeJS.ProcessEnv = process.e
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
-  });
+  };
+  // A destination other than stdout is for tests reading the lines.
+  return destination ? pino(options, destination) : pino(options);
 }
