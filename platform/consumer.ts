@@ -124,10 +124,11 @@ export class PolicyConsumer<Tx extends RawSql> {
       attempt,
       carrier: carrierOfMessage(m.headers, raw),
     };
-    return withConsumeSpan(handling, () => this.handle(m, env, raw, attempt, log));
+    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt, log));
   }
 
-  private async handle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
+  /** Applies a valid event and acks, naks or dead-letters it. */
+  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
       const outcome = await this.apply(env);
       m.ack();
