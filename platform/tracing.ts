@@ -298,7 +298,7 @@ export async function tracedFetch(input: string | URL, init: RequestInit, opts: 
  * Wraps a context's client so every `$transaction` runs in a CLIENT span `db.transaction`
  * (attributes: `db.system.name`, `ordergraph.context`): the platform's one place that sees
  * every transaction, whichever module starts it. Returns the same object; with tracing off
- * it is left untouched. @prisma/instrumentation is not used: see README "Following one order".
+ * it is left untouched. @prisma/instrumentation (per-query spans) is not used: see README.
  */
 export function traceTransactions<D extends { $transaction: (...args: any[]) => Promise<any> }>(db: D, service: string, system: string): D {
   if (!provider) return db;
