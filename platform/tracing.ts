@@ -135,12 +135,6 @@ export async function shutdownTracing(): Promise<void> {
 /** The tracer of one context (or `router`): its name is the spans' instrumentation scope. */
 export const tracerFor = (service: string): Tracer => trace.getTracer(`${SCOPE}/${service}`);
 
-/** The active trace id (32 hex digits), or undefined outside a span or with tracing off. */
-export function activeTraceId(): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
-  return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
-}
-
 /**
  * Names the business case for the rest of this request or event: every later log line of
  * it carries the fields (platform/logger.ts), and the active span gets them as
