@@ -21,6 +21,7 @@ import { actorOf, type AuthContext } from './auth';
 import { isDomainError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
 
 /** Header the router sets on every subgraph request; subgraphs refuse GraphQL without it. */
@@ -120,6 +121,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   await parts.start?.();
   relay.start();
+  // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
+  for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
   for (const c of consumers) await c.start();
 
   const app = express();

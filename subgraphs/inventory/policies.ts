@@ -8,6 +8,8 @@ import { releaseHeld, reserveOne } from './stock';
 export const rememberProducts = policy<InventoryTx, typeof ProductAdded>({
   name: 'catalog-products',
   event: ProductAdded,
+  // A replica set's new shared database still learns the whole catalog (README: two inventory replicas).
+  replayIntoNewDatabase: true,
   async handle(tx, p) {
     const fields = { storeId: p.storeId, name: p.name };
     await tx.catalogProduct.upsert({ where: { id: p.productId }, create: { id: p.productId, ...fields }, update: fields });
