@@ -93,7 +93,7 @@ afterAll(async () => {
   await stack?.close();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(join(ROOT, 'node_modules', '.cache', 'readme-test', `token-${process.pid}.js`), { force: true });
-});
+}, 120_000);
 
 test('npm run token is scripts/token.ts (the command the blocks call)', () => {
   expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.token).toBe('tsx scripts/token.ts');
