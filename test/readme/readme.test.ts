@@ -9,7 +9,7 @@
 // test within seconds, that one command runs scripts/token.ts itself, bundled once with
 // esbuild (tsx's compiler), instead of starting npm and tsx per call: the same code and
 // arguments; the package.json script is checked to be that file.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +60,9 @@ let bash: Bash;
 let dataDir: string;
 
 beforeAll(async () => {
+  // What a reader needs too (README "Running the scenarios"): say so rather than fail obscurely.
+  const missing = ['bash', 'curl', 'jq'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  if (missing.length) throw new Error(`The README test needs ${missing.join(', ')} on PATH (Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}; macOS: brew install ${missing.join(' ')}).`);
   dataDir = mkdtempSync(join(tmpdir(), 'og-readme-'));
   const keys = await loadOrCreateDevKeys(devKeyFileIn(dataDir));
   // Inside the repository, so the bundle's external packages resolve from node_modules.
