@@ -8,7 +8,9 @@
 //                      migration (scripts/migration-diff.ts, then the platform SQL part, as
 //                      every context's *_init holds it), and its generated client
 //   subgraphs/registry.ts  one line;  supergraph.yaml  one entry
-//   router/supergraph.graphql and router/public-schema.graphql  composed again
+//   router/supergraph.graphql and router/public-schema.graphql  composed again;
+//   k8s/components/monitoring  regenerated (npm run monitoring:generate)
+// Not written: its Kubernetes manifests (k8s/base; test/contracts/k8s.test.ts lists what is missing).
 // Then: `npx jest subgraphs/<name>` and `npm start`. Guide: docs/new-context.md.
 //
 // Exit codes: 0 written, 1 refused (bad or taken name, port taken), 2 a step failed (what
@@ -309,6 +311,11 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
     writeFileSync(SUPERGRAPH_FILE, sdl);
     writeFileSync(PUBLIC_SCHEMA_FILE, publicSchemaFileText(publicSchemaOf(sdl)));
     written.push('router/supergraph.graphql', 'router/public-schema.graphql');
+    // The monitoring component is generated from the registry (npm run monitoring:generate).
+    if (existsSync(join(ROOT, 'scripts', 'monitoring-manifests.ts'))) {
+      run(['--import', 'tsx', 'scripts/monitoring-manifests.ts'], 'monitoring:generate');
+      written.push('k8s/components/monitoring/ (regenerated)');
+    }
   } catch (e) {
     (e as Error).message += `\n\nWritten or changed so far (remove with git clean -fd / git checkout --):\n${written.map((p) => `  ${p}`).join('\n')}`;
     throw e;
