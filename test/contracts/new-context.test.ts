@@ -104,6 +104,8 @@ test('composition is refreshed: the committed supergraph of the copy is its comp
   expect(Object.keys(subgraphsOf(committed)).sort()).toEqual([...CONTEXT_NAMES, NAME].sort());
   expect(committed).toMatch(/loyaltyMyOrders: LoyaltyCustomerOrders!.*@join__field\(graph: LOYALTY\)/);
   expect(readFileSync(join(copy, 'router', 'public-schema.graphql'), 'utf8')).toMatch(/loyaltyMyOrders: LoyaltyCustomerOrders!/);
+  // The monitoring component, generated from the registry, watches it too.
+  expect(readFileSync(join(copy, 'k8s', 'components', 'monitoring', 'service-monitors.yaml'), 'utf8')).toMatch(new RegExp(`name: ${NAME}\\b`));
 });
 
 describe('started with the others behind the composed router', () => {
