@@ -19,6 +19,7 @@ import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { isDomainError } from './errors';
+import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
 import { OutboxRelay } from './outbox';
@@ -169,7 +170,15 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     requireToken(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN),
     express.json({ limit: '1mb' }),
     // The actor the router verified (see platform/auth.ts); trusted only behind the router token above.
-    expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        ({
+          ...(parts.requestContext?.(req) ?? {}),
+          actor: actorOf(req),
+          // The client's Idempotency-Key as the router forwarded it (platform/idempotency.ts); checked by the mutations that take one.
+          idempotencyKey: idempotencyKeyOf(req),
+        }) as Ctx & AuthContext & IdempotencyContext,
+    }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
