@@ -70,7 +70,7 @@ export async function seedCatalog(db: CatalogDb, seed = catalogSeed): Promise<nu
       const existing = new Set((await tx.product.findMany({ where: { storeId: store.id }, select: { id: true } })).map((p) => p.id));
       for (const p of store.products.filter((p) => !existing.has(p.id))) {
         await tx.product.create({ data: { ...p, storeId: store.id } });
-        await addToOutbox(tx, ProductAdded, { productId: p.id, storeId: store.id, name: p.name, price: p.price }, { correlationId: p.id });
+        await addToOutbox(tx, ProductAdded, { productId: p.id, storeId: store.id, name: p.name, price: p.price, storeKind: store.kind }, { correlationId: p.id });
         added++;
       }
     });
