@@ -156,16 +156,21 @@ export async function runOnce<T, Tx extends RawSql>(
   },
 ): Promise<T> {
   if (!call) return steps.perform(async () => undefined);
-  const prior = await findKeyed(db, call);
-  if (prior) return steps.replay(prior.resultId);
-  try {
-    return await steps.perform((tx, resultId) => claimKey(tx, call, resultId));
-  } catch (e) {
-    if (!(e instanceof KeyTaken)) throw e;
-    const winner = await findKeyed(db, call);
-    // Committed by the winner before our INSERT returned, so it is there.
-    if (!winner) throw new Error('idempotency key vanished after a conflict');
-    return steps.replay(winner.resultId);
+  for (let attempt = 1; ; attempt++) {
+    const prior = await findKeyed(db, call);
+    if (prior) return steps.replay(prior.resultId);
+    try {
+      return await steps.perform((tx, resultId) => claimKey(tx, call, resultId));
+    } catch (e) {
+      if (!(e instanceof KeyTaken)) throw e;
+      const winner = await findKeyed(db, call);
+      if (winner) return steps.replay(winner.resultId);
+      // The winner committed, then took its effect back with its key (placeOrder when payment
+      // was not reached): the key is free again, so this call starts over.
+      if (attempt >= 3) {
+        throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS, 'A request with this Idempotency-Key is still being processed. Retry shortly with the same key.');
+      }
+    }
   }
 }
 

@@ -189,7 +189,8 @@ async function replayOrder(deps: OrderingDeps, orderId: string): Promise<Order> 
       });
     }
     if (order && order.status !== 'PENDING') return order;
-    if (Date.now() >= deadline) {
+    // Gone: withdrawn with its key (payment was not reached) since the key was read; retrying starts afresh.
+    if (!order || Date.now() >= deadline) {
       throw new DomainError(
         ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
         'A request with this Idempotency-Key is still being processed. Retry shortly with the same key.',
