@@ -73,7 +73,8 @@ export async function seedCatalog(db: CatalogDb, seed = catalogSeed): Promise<nu
         await addToOutbox(tx, ProductAdded, { productId: p.id, storeId: store.id, name: p.name, price: p.price, storeKind: store.kind }, { correlationId: p.id });
         added++;
       }
-    });
+      // Once per store at start-up: a busy machine (or a replica waiting on the lock) must not fail it at Prisma's 5 s default.
+    }, { timeout: 30_000, maxWait: 30_000 });
   }
   return added;
 }
