@@ -155,7 +155,7 @@ describe('Idempotency-Key on placeOrder', () => {
         env: stack.routerEnv(port),
         stdio: ['ignore', 'ignore', 'inherit'],
       });
-      await waitFor(() => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok), 'router process to listen', 30_000, 200);
+      await waitFor(() => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok), 'router process to listen', 60_000, 200);
       return child;
     };
     const token = await stack.keys.token(as.customer('c-crash'));
@@ -191,7 +191,7 @@ describe('Idempotency-Key on placeOrder', () => {
       routerB.kill('SIGKILL');
       await gone;
     }
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('no error without a handle', () => {
