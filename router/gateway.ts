@@ -22,6 +22,7 @@ import { startSubscriptions } from './subscriptions';
 import { mountTracker } from './tracker';
 import { subgraphsOf } from './compose';
 import { loadRouterConfig } from './config';
+import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, tracedFetch } from '../platform/tracing';
 
 /** What the router knows of a request: the verified actor (none only for anonymous introspection). */
 export interface RouterContext {
@@ -41,6 +42,7 @@ export interface RunningRouter {
  */
 export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise<RunningRouter> {
   const config = loadRouterConfig(env);
+  initTracing('router', env);
   const log = createLogger('router', env);
   const metrics = new Metrics('router', log);
   const fetches = metrics.subgraphFetches();
@@ -67,7 +69,10 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
           fetches.answered(name, response.errors?.length ?? 0);
           return response;
         },
-        fetcher: fetches.instrument(name, (input, init) => fetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }) as never),
+        // tracedFetch: a client span per subgraph request, its traceparent and the request id in the headers.
+        fetcher: fetches.instrument(name, (input, init) =>
+          tracedFetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }, { service: 'router', peer: name }) as never,
+        ),
       }),
   });
 
@@ -84,6 +89,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     // Refuses text/plain, form posts and GETs without a preflight-forcing header (code BAD_REQUEST, HTTP 400).
     csrfPrevention: true,
     plugins: [
+      graphqlTracingPlugin(),
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
       metrics.graphqlPlugin(),
       // Stop the subscription server when Apollo stops (before the HTTP server drains).
@@ -137,6 +143,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
+    // The operation's span (a new trace: a client's traceparent is only linked) and the request id.
+    requestTracing('router', { trustTraceparent: false }),
     authenticate,
     expressMiddleware(server, { context: async ({ res }) => ({ actor: res.locals.actor as Actor | undefined }) }),
   );
@@ -169,6 +177,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
         httpServer.closeIdleConnections();
         await hub.stop();
         await nc.drain().catch(() => undefined);
+        await flushTracing();
         log.info('router stopped');
       })()),
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import { tagCase } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
 import type { Order, OrderingDb, OrderingTx } from './db';
 import type { PaymentClient } from './payment-client';
@@ -46,6 +47,8 @@ export async function placeOrder(deps: OrderingDeps, customerId: string, input: 
     },
   });
   const log = deps.log.child({ orderId: order.id, customerId: order.customerId });
+  // The rest of this request's log lines (here and in what it calls) and its span name the order.
+  tagCase({ orderId: order.id });
   log.info({ productId: order.productId, qty: order.qty, amount: order.amount }, 'order recorded, charging payment');
 
   let paymentId: string;
