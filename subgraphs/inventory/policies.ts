@@ -8,6 +8,8 @@ import { releaseHeld, reserveOne } from './stock';
 export const rememberProducts = policy<InventoryTx, typeof ProductAdded>({
   name: 'catalog-products',
   event: ProductAdded,
+  // A replica set's new shared database still learns the whole catalog (README: two inventory replicas).
+  replayIntoNewDatabase: true,
   async handle(tx, p) {
     // The store's kind decides what the product may be used for (catalog's isRentable / isStocked).
     const fields = { storeId: p.storeId, name: p.name, storeKind: p.storeKind ?? null };

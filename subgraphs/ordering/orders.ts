@@ -3,6 +3,7 @@ import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import { tagCase } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
 import type { Order, OrderingDb, OrderingTx } from './db';
 import type { ApproveFailure, PaymentClient, PaymentPermit } from './payment-client';
@@ -102,6 +103,8 @@ const withdrawn = new WeakSet<DomainError>();
 async function chargeAndSettle(deps: OrderingDeps, order: Order, permit: PaymentPermit, call: KeyedCall | undefined): Promise<Order> {
   const { db, payments } = deps;
   const log = deps.log.child({ orderId: order.id, customerId: order.customerId });
+  // The rest of this request's log lines (here and in what it calls) and its span name the order.
+  tagCase({ orderId: order.id });
   log.info({ productId: order.productId, qty: order.qty, amount: order.amount }, 'order recorded, charging payment');
 
   let paymentId: string;

@@ -2,7 +2,11 @@ import CircuitBreaker from 'opossum';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
+import { tracedFetch } from '../../platform/tracing';
 import type { PAYMENT_METHODS } from '../payment/contracts';
+
+/** Who calls whom, for the client span (platform/tracing.ts). */
+const PEER = { service: 'ordering', peer: 'payment' };
 
 export interface PaymentClientConfig {
   /** Payment's internal base URL, e.g. http://127.0.0.1:4003 — never the router. */
@@ -68,6 +72,8 @@ export class PaymentClient {
   private inFlight = 0;
   /** While half-open: an order holds the one trial call (from reserve() until its approve() settles). */
   private trialHeld = false;
+  /** Told of every refusal made before trying (metrics: ordergraph_breaker_refusals_total). */
+  onRefused?: (reason: 'CIRCUIT_OPEN' | 'BUSY') => void;
 
   constructor(
     private readonly cfg: PaymentClientConfig,
@@ -99,9 +105,11 @@ export class PaymentClient {
     // once it fired): while an order holds the trial, or opossum already fired it, others are refused here.
     const trialTaken = this.breaker.halfOpen && (this.trialHeld || !this.breaker.pendingClose);
     if ((this.breaker.opened && !this.breaker.halfOpen) || trialTaken) {
+      this.onRefused?.('CIRCUIT_OPEN');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
     }
     if (this.inFlight >= this.cfg.maxConcurrent) {
+      this.onRefused?.('BUSY');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
     }
   }
@@ -164,10 +172,11 @@ export class PaymentClient {
 
   /** What payment knows about an order; null when it has no payment. Used by recovery. */
   async find(orderId: string): Promise<PaymentLookup> {
-    const res = await fetch(`${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`, {
-      headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token },
-      signal: AbortSignal.timeout(this.cfg.timeoutMs * 3),
-    });
+    const res = await tracedFetch(
+      `${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`,
+      { headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token }, signal: AbortSignal.timeout(this.cfg.timeoutMs * 3) },
+      PEER,
+    );
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(`payment lookup answered ${res.status}`);
     return (await res.json()) as PaymentLookup;
@@ -183,13 +192,13 @@ export class PaymentClient {
   }
 
   private async post(path: string, body: unknown, timeoutMs = this.cfg.timeoutMs + 100): Promise<{ paymentId: string }> {
-    const res = await fetch(`${this.cfg.baseUrl}${path}`, {
+    const res = await tracedFetch(`${this.cfg.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.cfg.token },
       body: JSON.stringify(body),
       // The breaker's timeout answers the caller; this one frees the socket.
       signal: AbortSignal.timeout(timeoutMs),
-    });
+    }, PEER);
     const json = (await res.json().catch(() => ({}))) as { paymentId?: string; code?: string; message?: string };
     if (res.status === 422 && json.code === 'PAYMENT_DECLINED') throw new PaymentDeclined(json.message ?? 'Payment declined.');
     if (!res.ok || (path === '/internal/payments' && !json.paymentId)) throw new Error(`payment answered ${res.status}`);

@@ -41,7 +41,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
   createClient: createOrderingClient,
   config,
   produces: true,
-  build({ db, relay, log, config: c }) {
+  build({ db, relay, log, config: c, metrics }) {
     const payments = new PaymentClient(
       {
         baseUrl: c.PAYMENT_URL.replace(/\/+$/, ''),
@@ -54,6 +54,8 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
       },
       log,
     );
+    metrics.breakers().observe('payment', payments.breaker);
+    payments.onRefused = (reason) => metrics.breakers().refused('payment', reason);
     const deps: OrderingDeps = { db, relay, log, payments, idempotencyWaitMs: c.IDEMPOTENCY_WAIT_MS };
     let timer: NodeJS.Timeout | undefined;
     let stopPruner: (() => Promise<void>) | undefined;
