@@ -17,6 +17,11 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
   event: C;
   /** Runs inside the transaction that also records the event as processed. */
   handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>): Promise<void>;
+  /**
+   * A copy of another context's facts (an idempotent upsert, no side effects): a database newer
+   * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
+   */
+  replayIntoNewDatabase?: boolean;
 }
 
 export function policy<Tx extends RawSql, C extends EventContract>(p: Policy<Tx, C>): Policy<Tx, C> {

@@ -19,9 +19,11 @@ import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { isDomainError } from './errors';
+import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { Metrics, readConsumerStates } from './metrics';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
 import { platformSqlFor } from './sql-dialect';
 import { streamName } from './events';
@@ -135,6 +137,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   await parts.start?.();
   relay.start();
+  // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
+  for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
   for (const c of consumers) await c.start();
 
   const app = express();
@@ -188,7 +192,15 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     // Behind the router token: continues the router's trace (traceparent) and request id.
     requestTracing(spec.name, { trustTraceparent: true }),
     // The actor the router verified (see platform/auth.ts); trusted only behind the router token above.
-    expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        ({
+          ...(parts.requestContext?.(req) ?? {}),
+          actor: actorOf(req),
+          // The client's Idempotency-Key as the router forwarded it (platform/idempotency.ts); checked by the mutations that take one.
+          idempotencyKey: idempotencyKeyOf(req),
+        }) as Ctx & AuthContext & IdempotencyContext,
+    }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));

@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { ACTOR_HEADER, encodeActor, type Actor } from '../platform/auth';
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../platform/idempotency';
 import { createLogger } from '../platform/logger';
 import { Metrics } from '../platform/metrics';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
@@ -27,6 +28,8 @@ import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, traced
 /** What the router knows of a request: the verified actor (none only for anonymous introspection). */
 export interface RouterContext {
   actor?: Actor;
+  /** The client's Idempotency-Key header, forwarded to subgraphs as is (they validate it). */
+  idempotencyKey?: string;
 }
 
 export interface RunningRouter {
@@ -64,6 +67,9 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
           // The trusted channel: subgraphs read the actor only behind the router token.
           const actor = (context as RouterContext).actor;
           if (actor) request.http?.headers.set(ACTOR_HEADER, encodeActor(actor));
+          // The client's Idempotency-Key, for the creating mutations (platform/idempotency.ts).
+          const idempotencyKey = (context as RouterContext).idempotencyKey;
+          if (idempotencyKey !== undefined) request.http?.headers.set(IDEMPOTENCY_HEADER, idempotencyKey);
         },
         didReceiveResponse({ response }) {
           fetches.answered(name, response.errors?.length ?? 0);
@@ -146,7 +152,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     // The operation's span (a new trace: a client's traceparent is only linked) and the request id.
     requestTracing('router', { trustTraceparent: false }),
     authenticate,
-    expressMiddleware(server, { context: async ({ res }) => ({ actor: res.locals.actor as Actor | undefined }) }),
+    expressMiddleware(server, { context: async ({ req, res }) => ({ actor: res.locals.actor as Actor | undefined, idempotencyKey: idempotencyKeyOf(req) }) }),
   );
   // Body too large or not JSON: a coded GraphQL error instead of Express's HTML page.
   app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
