@@ -27,6 +27,9 @@ export const ErrorCode = {
   SLOW_SUBSCRIBER: 'SLOW_SUBSCRIBER',
   REPLAY_FAILED: 'REPLAY_FAILED',
   ORDER_READ_STALE: 'ORDER_READ_STALE',
+  // The edge: a subgraph that cannot answer (partial answers), and every masked unexpected error (with extensions.errorId).
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

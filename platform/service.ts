@@ -18,7 +18,8 @@ import { engineOfMigrations, openDatabase, type DriverAdapter, type PlatformDb, 
 import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
-import { isDomainError } from './errors';
+import { maskError } from './error-masking';
+import { inputRulesPlugin } from './input-rules';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
 import { OutboxRelay } from './outbox';
@@ -150,18 +151,14 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   const apollo = new ApolloServer<Ctx & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    // Input rules before any resolver runs (platform/input-rules.ts): the router applies them too.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), inputRulesPlugin()],
     // Shutdown is ours (platform/main.ts): ordered, with a deadline.
     stopOnTerminationSignals: false,
     // Stacks go to the log, not to clients.
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => {
-      const original = (error as { originalError?: unknown }).originalError ?? error;
-      if (!isDomainError(original) && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-        log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
-      }
-      return formatted;
-    },
+    // Unexpected errors: a plain message and an errorId for the client, the full error in the log (platform/error-masking.ts).
+    formatError: (formatted, error) => maskError(formatted, error, log),
   });
   await apollo.start();
   app.use(

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,6 +15,9 @@ import { createLogger } from '../platform/logger';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
 import { AuthError, bearerOf, createVerifier } from './auth';
 import { guardPlugin } from './guards';
+import { SubgraphSource } from './subgraph-source';
+import { INTERNAL_MESSAGE, looksInternal, maskError } from '../platform/error-masking';
+import { inputRulesPlugin } from '../platform/input-rules';
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats, jetstreamManager } from '../platform/nats';
 import { OrderEventHub } from './order-events';
@@ -52,7 +56,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
+      new SubgraphSource(name, log, {
         url: urls[name] ?? url,
         willSendRequest({ request, context }) {
           request.http?.headers.set(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN);
@@ -78,6 +82,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     csrfPrevention: true,
     plugins: [
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
+      // Control characters, over-long values, malformed ids: refused before any subgraph is called.
+      inputRulesPlugin(),
       // Stop the subscription server when Apollo stops (before the HTTP server drains).
       { async serverWillStart() { return { async drainServer() { await subscriptions?.close(); } }; } },
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -87,6 +93,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     introspection: !config.production,
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    // The router's own unexpected errors and anything a subgraph lets through: masked, with an errorId in the log.
+    formatError: (formatted, error) => maskError(formatted, error, log),
   });
   await server.start();
 
@@ -136,8 +144,13 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     if (res.headersSent) return next(err);
     const status = err.status ?? 500;
     const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const message = code === 'PAYLOAD_TOO_LARGE' ? `Request body larger than ${config.MAX_BODY_BYTES} bytes.` : status < 500 ? `Bad request: ${err.message}` : 'Internal error.';
-    if (status >= 500) log.error({ err }, 'router error');
+    if (status >= 500) {
+      const errorId = randomUUID();
+      log.error({ err, errorId }, 'router error');
+      return void res.status(status).json({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code, errorId } }] });
+    }
+    // body-parser's messages name the client's own input ("Unexpected token } in JSON at position 12").
+    const message = code === 'PAYLOAD_TOO_LARGE' ? `Request body larger than ${config.MAX_BODY_BYTES} bytes.` : looksInternal(err.message ?? '') ? 'Bad request.' : `Bad request: ${err.message}`;
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
