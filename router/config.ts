@@ -24,6 +24,10 @@ const schema = z.object({
   /** Comma-separated allowed algorithms. */
   JWT_ALGORITHMS: z.string().default(DEV_ALGORITHM).transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).default(5),
+  /** How far in the future a token's `iat` may lie (clock skew between issuer and router). */
+  JWT_MAX_IAT_SKEW_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** The longest token lifetime (exp − iat) accepted; the default takes `npm run token`'s 8h, and up to a day. */
+  JWT_MAX_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
 
   // Guard rails on the public endpoint (see router/guards.ts).
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
@@ -60,6 +64,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     jwksUrl: c.JWT_JWKS_URL,
     publicKeyPem: c.JWT_PUBLIC_KEY,
     clockToleranceSec: c.JWT_CLOCK_TOLERANCE_S,
+    maxIatSkewSec: c.JWT_MAX_IAT_SKEW_SECONDS,
+    maxTtlSec: c.JWT_MAX_TTL_SECONDS,
     // Development only: a key pair generated at first start.
     devKeyFile: production ? undefined : devKeyFileIn(c.DATA_DIR),
   };

@@ -32,6 +32,7 @@ import type { Logger } from '../platform/logger';
 import { AuthError, bearerOf, type Verifier } from './auth';
 import type { RouterContext } from './gateway';
 import { checkGuards, type GuardLimits } from './guards';
+import { checkOperationInput } from '../platform/input-rules';
 import type { OrderChange, OrderEventHub } from './order-events';
 
 /**
@@ -316,6 +317,15 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         const guard = checkGuards(schema, document, deps.limits);
         if (guard) return [guard];
+        // The same input rules as HTTP (platform/input-rules.ts).
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation) {
+          try {
+            checkOperationInput(schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>);
+          } catch (e) {
+            return [e as GraphQLError];
+          }
+        }
         const args: ExecutionArgs = {
           schema,
           document,
