@@ -38,7 +38,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await js?.close();
   await stack?.close();
-});
+  // Nine contexts, their databases and nats-server: longer than the default hook timeout on a busy 2-core machine.
+}, 180_000);
 
 /** No stack, no source path, no Prisma, SQL or driver text anywhere in a response. */
 function expectNoInternals(body: unknown) {
