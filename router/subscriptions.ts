@@ -33,6 +33,7 @@ import { AuthError, bearerOf, type Verifier } from './auth';
 import type { RouterContext } from './gateway';
 import { checkGuards, type GuardLimits } from './guards';
 import { checkOperationInput } from '../platform/input-rules';
+import { maskError } from '../platform/error-masking';
 import type { OrderChange, OrderEventHub } from './order-events';
 
 /**
@@ -311,7 +312,7 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         try {
           document = parse(payload.query);
         } catch (e) {
-          return [e as GraphQLError];
+          return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document);
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
@@ -342,6 +343,9 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         const r = await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor);
         return r as never;
       },
+      // Errors on the socket are masked like HTTP ones (platform/error-masking.ts): coded ones kept, the rest an errorId.
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e.toJSON(), e, log)),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, log)) } : undefined),
       onOperation: (ctx, _id, payload, args) => {
         if (!log.isLevelEnabled('debug')) return;
         const op = getOperationAST(args.document, payload.operationName);
