@@ -229,7 +229,10 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     // the retries cover a replica or cache that lags.
     for (let attempt = 0; ; attempt++) {
       const r = await sharedRead(`${change.seq}|${attempt}|${JSON.stringify(ctx.actor)}|${query}|${JSON.stringify(variables)}`, () => viaGateway(query, variables, ctx.actor));
-      if (r.errors?.length) throw asGraphQLError(r.errors[0]);
+      // A subgraph down under the order: push the partial order, its errors at their fields (as HTTP answers it).
+      const partial = !!r.data?.order && !!r.errors?.length && r.errors.every((e) => e.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && (e as { path?: unknown[] }).path?.[0] === 'order');
+      if (r.errors?.length && !partial) throw asGraphQLError(r.errors[0]);
+      if (partial) attachFieldErrors(r.data!.order, r.errors!.map((e) => ({ path: ((e as { path?: Array<string | number> }).path ?? []).slice(1), error: asGraphQLError(e) })));
       const order = r.data?.order;
       if (!order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${change.orderId}.`, { orderId: change.orderId });
       if (order[VERSION_ALIAS] >= change.version) return order;
@@ -263,6 +266,8 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   /** Data read through the gateway is keyed by response name (aliases): read it that way. */
   const fieldResolver: GraphQLFieldResolver<any, any> = (source, _args, _ctx, info) => {
     if (source === null || typeof source !== 'object') return undefined;
+    const fieldError = (source as { [FIELD_ERRORS]?: Map<string | number, GraphQLError> })[FIELD_ERRORS]?.get(info.path.key);
+    if (fieldError) throw fieldError;
     return info.path.key in source ? source[info.path.key] : source[info.fieldName];
   };
 
@@ -366,6 +371,25 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
 }
 
 const VERSION_ALIAS = '_ogVersion';
+/** Errors of a partial re-read, kept on the object whose field the gateway nulled (read by the field resolver). */
+const FIELD_ERRORS = Symbol('fieldErrors');
+
+/** Hangs each error on the nearest object along its path whose next field is null, so the push shows it at that field. */
+function attachFieldErrors(root: Record<string | number, any>, errors: Array<{ path: Array<string | number>; error: GraphQLError }>): void {
+  for (const { path, error } of errors) {
+    let at = root;
+    for (const key of path) {
+      const next = at?.[key];
+      if (next === null || next === undefined) {
+        const map: Map<string | number, GraphQLError> = (at[FIELD_ERRORS as never] as never) ?? new Map();
+        if (!map.has(key)) map.set(key, error);
+        Object.defineProperty(at, FIELD_ERRORS, { value: map, enumerable: false, configurable: true });
+        break;
+      }
+      at = next;
+    }
+  }
+}
 const ORDER_ID_VAR = '_ogOrderId';
 
 /**

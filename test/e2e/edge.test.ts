@@ -26,6 +26,7 @@ import { looksInternal } from '../../platform/error-masking';
 import { ID_MAX_LENGTH, STRING_MAX_LENGTH } from '../../platform/input-rules';
 import { PUBLIC_SCHEMA_FILE } from '../../router/public-schema';
 import { openJetStream, type TestJetStream } from '../support/jetstream';
+import { subscribe } from '../support/subscriptions';
 import { freePort, waitFor } from '../support/ports';
 import { startStack, subgraphGql, type Stack } from '../support/stack';
 
@@ -237,11 +238,14 @@ describe('GraphQL over HTTP', () => {
 // 4. Partial answers (last: it stops two contexts).
 // ---------------------------------------------------------------------------------------------
 describe('partial answers with a subgraph down', () => {
-  test('notification and catalog stopped: the order with its payment, messages and product null, each with SUBGRAPH_UNAVAILABLE at its path', async () => {
+  test('notification and catalog stopped: the order with its payment, messages and product null, each with SUBGRAPH_UNAVAILABLE at its path; lists and live pushes too', async () => {
     const customer = stack.customer('c-partial');
     const placed = await customer.gql('mutation { placeOrder(input: { productId: "cake", qty: 1 }) { id status } }');
     expect(placed.data.placeOrder.status).toBe('PAID');
     const id = placed.data.placeOrder.id as string;
+    const second = (await customer.gql('mutation { placeOrder(input: { productId: "donut", qty: 1 }) { id } }')).data.placeOrder.id as string;
+    const live = subscribe(stack.router!.url, (await customer.token())!, 'subscription { myOrderStatusChanged { orderId status order { id status messages { channel } } } }');
+    await live.connected;
     await stack.stop('notification');
     await stack.stop('catalog');
 
@@ -257,6 +261,21 @@ describe('partial answers with a subgraph down', () => {
     );
     expect(errors.every((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE')).toBe(true);
     expectNoInternals(r.body);
+
+    // A list of orders: each one's messages null, one error per order at its path.
+    const list = await stack.admin().post('query { ordersByCustomer(customerId: "c-partial") { id messages { channel } } }');
+    expect(list.body.data.ordersByCustomer).toEqual(expect.arrayContaining([{ id, messages: null }, { id: second, messages: null }]));
+    expect(list.body.errors!.map((e) => (e as { path?: unknown[] }).path).sort()).toEqual([
+      ['ordersByCustomer', 0, 'messages'],
+      ['ordersByCustomer', 1, 'messages'],
+    ]);
+
+    // A live push (the router re-reads the order through the gateway): the partial order, the coded error at its field.
+    await waitFor(async () => !(await stack.staff('sunrise-bakery').gql('mutation ($o: ID!) { acceptOrder(orderId: $o) { id } }', { o: id })).errors, 'delivery to accept the order', 30_000, 250);
+    const push = await waitFor(async () => live.partial.find((p) => p.data.myOrderStatusChanged.orderId === id && p.data.myOrderStatusChanged.status === 'CONFIRMED'), 'the CONFIRMED push', 20_000);
+    expect(push.data.myOrderStatusChanged.order).toEqual({ id, status: 'CONFIRMED', messages: null });
+    expect(push.errors).toEqual([expect.objectContaining({ path: ['myOrderStatusChanged', 'order', 'messages'], extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'notification' }) })]);
+    await live.close();
 
     // A root field of the stopped subgraph: null with the coded error at its path.
     const root = await customer.post('{ product(id: "cake") { name } }');
