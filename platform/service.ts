@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -10,7 +10,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import { parse } from 'graphql';
 import { z } from 'zod';
 import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config';
@@ -18,7 +18,7 @@ import { engineOfMigrations, openDatabase, type DriverAdapter, type PlatformDb, 
 import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
-import { maskError } from './error-masking';
+import { INTERNAL_MESSAGE, looksInternal, maskError } from './error-masking';
 import { inputRulesPlugin } from './input-rules';
 import { createLogger, type Logger } from './logger';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
@@ -169,6 +169,9 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
   );
 
+  // Errors outside Apollo (a body that is not JSON, an internal route that throws): JSON, never Express's HTML page with the stack.
+  app.use(jsonErrors(log));
+
   await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST}:${actualPort}/graphql`;
@@ -206,6 +209,18 @@ export function requireToken(header: string, expected: string): RequestHandler {
     res.status(403).json({
       errors: [{ message: 'This endpoint only answers the ordergraph router and its services.', extensions: { code: 'FORBIDDEN' } }],
     });
+  };
+}
+
+/** Express error handler: 4xx with a plain message, 5xx masked with an errorId that is in the log line (platform/error-masking.ts). */
+export function jsonErrors(log: Logger): ErrorRequestHandler {
+  return (err: { status?: number; message?: string }, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = err.status && err.status >= 400 && err.status < 600 ? err.status : 500;
+    if (status < 500) return void res.status(status).json({ errors: [{ message: looksInternal(err.message ?? '') ? 'Bad request.' : `Bad request: ${err.message}`, extensions: { code: 'BAD_REQUEST' } }] });
+    const errorId = randomUUID();
+    log.error({ err, errorId }, 'unexpected error (masked for the client)');
+    res.status(status).json({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } }] });
   };
 }
 

@@ -184,6 +184,21 @@ describe('guard rails, each with its code', () => {
   });
 });
 
+test('a body that is not JSON, at the router and at a subgraph: 400 as JSON, never an HTML page with a stack', async () => {
+  const token = (await stack.customer('c-1').token())!;
+  const targets: Array<[string, Record<string, string>]> = [
+    [stack.router!.url, bearer(token)],
+    [stack.services.catalog!.url, { 'x-ordergraph-router-token': DEV_ROUTER_TOKEN }],
+  ];
+  for (const [url, headers] of targets) {
+    const r = await post(url, '{"query": "{ stores { id } }"', headers);
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toMatch(/json/);
+    expect(r.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(JSON.stringify(r.body)).not.toMatch(/node_modules|\.js:\d+|\n\s+at /);
+  }
+});
+
 describe('production mode', () => {
   test('refuses to start without JWT keys, issuer and router token, naming each', () => {
     expect(() => loadRouterConfig({ NODE_ENV: 'production' })).toThrow(/JWT_JWKS_URL or JWT_PUBLIC_KEY is required[\s\S]*JWT_ISSUER is required[\s\S]*ROUTER_TOKEN is required/);
