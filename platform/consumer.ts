@@ -2,8 +2,9 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos } from '@nats-io/nats-core';
 import type { PlatformDb, RawSql } from './database';
 import { PermanentError } from './errors';
-import { parseEvent, type Envelope, type EventContract, type EventData } from './events';
+import { parseEvent, streamName, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { ensureStream } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
@@ -30,6 +31,8 @@ export interface ConsumerOptions {
   batch?: number;
   /** Called after a handler's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
+  /** Counts and times every handled message (platform/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export type Outcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
@@ -62,6 +65,11 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.sql = platformSqlFor(db);
   }
 
+  /** The stream this consumer reads (its producer's). */
+  get stream(): string {
+    return streamName(this.p.event.subject.split('.')[0]);
+  }
+
   async start(): Promise<void> {
     const stream = await ensureStream(this.jsm, this.p.event.subject.split('.')[0]);
     const config = {
@@ -88,7 +96,9 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.messages = await consumer.consume({ max_messages: this.opts.batch ?? 32 });
     this.loop = (async () => {
       for await (const m of this.messages!) {
+        const started = performance.now();
         const outcome = await this.process(m);
+        this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
         this.onOutcome?.(outcome, m.subject);
       }
     })().catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'));

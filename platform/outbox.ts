@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { RawSql } from './database';
 import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { WakeLoop } from './wake-loop';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
 
@@ -40,15 +41,23 @@ export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
 export class OutboxRelay {
   private readonly loop: WakeLoop;
   private readonly sql: PlatformSql;
+  private readonly metrics?: ReturnType<Metrics['outbox']>;
 
   constructor(
     private readonly db: RawSql,
     private readonly js: JetStreamClient,
     private readonly log: Logger,
-    private readonly opts: { pollMs: number; batchSize?: number } = { pollMs: 1000 },
+    private readonly opts: { pollMs: number; batchSize?: number; metrics?: Metrics } = { pollMs: 1000 },
   ) {
     this.sql = platformSqlFor(db);
     this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
+    this.metrics = opts.metrics?.outbox();
+    this.metrics?.readBacklog(() => this.backlog());
+  }
+
+  /** Unpublished rows and the age in seconds of the oldest one (0 when none). */
+  backlog(): Promise<{ unsent: number; oldestAgeSeconds: number }> {
+    return this.sql.outboxBacklog(this.db);
   }
 
   start(): void {
@@ -76,9 +85,11 @@ export class OutboxRelay {
           const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
           const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });
           await this.sql.markOutboxSent(this.db, row.id, ack.seq);
+          this.metrics?.published.inc();
           sent++;
           this.log.debug({ eventId: row.id, subject: row.subject, duplicate: ack.duplicate }, 'published');
         } catch (e) {
+          this.metrics?.publishFailures.inc();
           const attempts = row.attempts + 1;
           const delay = Math.round(backoffMs(attempts));
           await this.sql.markOutboxRetry(this.db, row.id, attempts, String((e as Error).message).slice(0, 500), delay);

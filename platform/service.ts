@@ -21,8 +21,11 @@ import { actorOf, type AuthContext } from './auth';
 import { INTERNAL_MESSAGE, looksInternal, maskError } from './error-masking';
 import { inputRulesPlugin } from './input-rules';
 import { createLogger, type Logger } from './logger';
+import { Metrics, readConsumerStates } from './metrics';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
 import { OutboxRelay } from './outbox';
+import { platformSqlFor } from './sql-dialect';
+import { streamName } from './events';
 
 /** Header the router sets on every subgraph request; subgraphs refuse GraphQL without it. */
 export const ROUTER_TOKEN_HEADER = 'x-ordergraph-router-token';
@@ -37,6 +40,8 @@ export interface ContextDeps<Db, Cfg> {
   log: Logger;
   relay: OutboxRelay;
   js: JetStreamClient;
+  /** This context's metrics: context code records what it does (breaker, sends). */
+  metrics: Metrics;
 }
 
 export interface ContextSpec<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object> {
@@ -75,6 +80,7 @@ export interface RunningContext<Db = unknown> {
   relay: OutboxRelay;
   consumers: PolicyConsumer<any>[];
   nc: NatsConnection;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -104,20 +110,27 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   if (spec.produces) await ensureStream(jsm, spec.name);
 
   const db = database.client;
-  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS });
-  const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js };
+  const metrics = new Metrics(spec.name, log);
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics });
+  const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 
   const consumers = (parts.policies ?? []).map(
     (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
         context: spec.name,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
+        metrics,
         afterCommit: () => {
           relay.notify();
           parts.afterCommit?.();
         },
       }),
   );
+
+  // Lag of this context's consumers and, for a producer, of every durable consumer of its stream (reported even while that consumer's process is down).
+  const producedStream = spec.produces ? streamName(spec.name) : undefined;
+  metrics.consumers().readStates(() => readConsumerStates(jsm, consumers.map((c) => ({ stream: c.stream, consumer: c.durable })), producedStream));
+  metrics.consumers().readDeadLetters(() => platformSqlFor(db).deadLetterCounts(db));
 
   await parts.start?.();
   relay.start();
@@ -139,6 +152,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: spec.name, checks });
   });
 
+  app.get('/metrics', metrics.handler());
+
   const internal = express.Router();
   internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }));
   internal.get('/dead-letters', async (_req, res) => void res.json(await listDeadLetters(db)));
@@ -152,7 +167,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const apollo = new ApolloServer<Ctx & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
     // Input rules before any resolver runs (platform/input-rules.ts): the router applies them too.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), inputRulesPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), inputRulesPlugin()],
     // Shutdown is ours (platform/main.ts): ordered, with a deadline.
     stopOnTerminationSignals: false,
     // Stacks go to the log, not to clients.
@@ -198,7 +213,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       log.info('stopped');
     })());
 
-  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, stop };
+  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, metrics, stop };
 }
 
 export function requireToken(header: string, expected: string): RequestHandler {

@@ -12,6 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { ACTOR_HEADER, encodeActor, type Actor } from '../platform/auth';
 import { createLogger } from '../platform/logger';
+import { Metrics } from '../platform/metrics';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
 import { AuthError, bearerOf, createVerifier } from './auth';
 import { guardPlugin } from './guards';
@@ -45,6 +46,8 @@ export interface RunningRouter {
 export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise<RunningRouter> {
   const config = loadRouterConfig(env);
   const log = createLogger('router', env);
+  const metrics = new Metrics('router', log);
+  const fetches = metrics.subgraphFetches();
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = { ...subgraphsOf(supergraphSdl), ...config.subgraphUrls };
   // @apollo/gateway reports anonymous usage to Apollo unless told not to, and probes cloud
@@ -64,7 +67,11 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
           const actor = (context as RouterContext).actor;
           if (actor) request.http?.headers.set(ACTOR_HEADER, encodeActor(actor));
         },
-        fetcher: (input, init) => fetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }) as never,
+        didReceiveResponse({ response }) {
+          fetches.answered(name, response.errors?.length ?? 0);
+          return response;
+        },
+        fetcher: fetches.instrument(name, (input, init) => fetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }) as never),
       }),
   });
 
@@ -82,6 +89,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     csrfPrevention: true,
     plugins: [
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
+      metrics.graphqlPlugin(),
       // Control characters, over-long values, malformed ids: refused before any subgraph is called.
       inputRulesPlugin(),
       // Stop the subscription server when Apollo stops (before the HTTP server drains).
@@ -98,6 +106,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   });
   await server.start();
 
+  app.get('/metrics', metrics.handler());
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'router' }));
   app.get('/health/ready', async (_req, res) => {
     const checks = Object.fromEntries(
@@ -155,7 +164,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   });
 
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
-  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production });
+  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production, metrics: metrics.subscriptions() });
   mountTracker(app);
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));

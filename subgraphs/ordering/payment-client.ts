@@ -49,6 +49,8 @@ export type ApproveFailure = { code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE';
 export class PaymentClient {
   readonly breaker: CircuitBreaker<[ApproveRequest], { paymentId: string }>;
   private inFlight = 0;
+  /** Told of every refusal made before trying (metrics: ordergraph_breaker_refusals_total). */
+  onRefused?: (reason: 'CIRCUIT_OPEN' | 'BUSY') => void;
 
   constructor(
     private readonly cfg: PaymentClientConfig,
@@ -77,9 +79,11 @@ export class PaymentClient {
    */
   assertAvailable(): void {
     if (this.breaker.opened && !this.breaker.halfOpen) {
+      this.onRefused?.('CIRCUIT_OPEN');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
     }
     if (this.inFlight >= this.cfg.maxConcurrent) {
+      this.onRefused?.('BUSY');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
     }
   }

@@ -37,7 +37,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
   createClient: createOrderingClient,
   config,
   produces: true,
-  build({ db, relay, log, config: c }) {
+  build({ db, relay, log, config: c, metrics }) {
     const payments = new PaymentClient(
       {
         baseUrl: c.PAYMENT_URL.replace(/\/+$/, ''),
@@ -50,6 +50,8 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
       },
       log,
     );
+    metrics.breakers().observe('payment', payments.breaker);
+    payments.onRefused = (reason) => metrics.breakers().refused('payment', reason);
     const deps: OrderingDeps = { db, relay, log, payments };
     let timer: NodeJS.Timeout | undefined;
     let recovering: Promise<unknown> | undefined;
