@@ -33,7 +33,8 @@ import { startStack, subgraphGql, type Stack } from '../support/stack';
 let stack: Stack;
 let js: TestJetStream;
 beforeAll(async () => {
-  stack = await startStack();
+  // Payment's 610 ms timeout is the seeds' value; on a busy test machine it rejects orders this file needs PAID.
+  stack = await startStack({ env: { PAYMENT_TIMEOUT_MS: '10000' } });
   js = await openJetStream(stack.nats.url);
 }, 240_000);
 afterAll(async () => {
@@ -241,6 +242,7 @@ describe('partial answers with a subgraph down', () => {
   test('notification and catalog stopped: the order with its payment, messages and product null, each with SUBGRAPH_UNAVAILABLE at its path; lists and live pushes too', async () => {
     const customer = stack.customer('c-partial');
     const placed = await customer.gql('mutation { placeOrder(input: { productId: "cake", qty: 1 }) { id status } }');
+    expect(placed.errors).toBeUndefined();
     expect(placed.data.placeOrder.status).toBe('PAID');
     const id = placed.data.placeOrder.id as string;
     const second = (await customer.gql('mutation { placeOrder(input: { productId: "donut", qty: 1 }) { id } }')).data.placeOrder.id as string;
