@@ -39,8 +39,8 @@ export interface ContextDeps<Db, Cfg> {
   log: Logger;
   relay: OutboxRelay;
   js: JetStreamClient;
-  /** This context's metrics: context code records what it does (breaker, sends). */
-  metrics: Metrics;
+  /** This context's metrics: context code records what it does (breaker, sends). Absent when parts are built alone (contract tests). */
+  metrics?: Metrics;
 }
 
 export interface ContextSpec<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object> {
