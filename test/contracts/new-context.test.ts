@@ -54,7 +54,7 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   before = guarded(copy);
   generated = await run(process.execPath, ['--import', 'tsx', 'scripts/new-context.ts', NAME], { cwd: copy });
-}, 240_000);
+}, 600_000);
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('the name', () => {

@@ -24,7 +24,8 @@ beforeAll(async () => {
   stack = await startStack({ contexts: ['catalog', 'ordering', 'payment', 'delivery', 'mypage', 'notification'] });
   nats = await openJetStream(stack.nats.url);
   await orderingKnows(stack, ['cake']);
-});
+  // Six contexts and the router in one process: a busy shared machine needs more than the default hook timeout.
+}, 180_000);
 afterAll(async () => {
   await nats?.close();
   await stack?.close();

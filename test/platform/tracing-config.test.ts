@@ -55,11 +55,11 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT, in a process of its own', () => {
       span.end();
       t.shutdownTracing().then(() => process.exit(0));`;
     const env = { PATH: process.env.PATH, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
-    await run(process.execPath, ['--import', 'tsx', '-e', script], { env, timeout: 30_000 });
+    await run(process.execPath, ['--import', 'tsx', '-e', script], { env, timeout: 150_000 });
     expect(received).toHaveLength(1);
     expect(received[0].url).toBe('/v1/traces');
     // OTLP/HTTP with JSON: the names are in the body as text.
     expect(received[0].body).toContain('"exported-span"');
     expect(received[0].body).toContain('"ordergraph-ordering"');
-  }, 60_000);
+  }, 180_000);
 });
