@@ -8,6 +8,7 @@ import type { Metrics } from './metrics';
 import { ensureStream } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOfMessage, withConsumeSpan } from './tracing';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -16,6 +17,11 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
   event: C;
   /** Runs inside the transaction that also records the event as processed. */
   handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>): Promise<void>;
+  /**
+   * A copy of another context's facts (an idempotent upsert, no side effects): a database newer
+   * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
+   */
+  replayIntoNewDatabase?: boolean;
 }
 
 export function policy<Tx extends RawSql, C extends EventContract>(p: Policy<Tx, C>): Policy<Tx, C> {
@@ -122,6 +128,22 @@ export class PolicyConsumer<Tx extends RawSql> {
       return 'dead-lettered';
     }
     const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
+    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
+    const handling = {
+      service: this.opts.context,
+      consumer: this.durable,
+      subject: m.subject,
+      eventId: env.id,
+      correlationId: env.correlationId,
+      orderId: typeof orderId === 'string' ? orderId : undefined,
+      attempt,
+      carrier: carrierOfMessage(m.headers, raw),
+    };
+    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt, log));
+  }
+
+  /** Applies a valid event and acks, naks or dead-letters it. */
+  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
       const outcome = await this.apply(env);
       m.ack();

@@ -5,10 +5,14 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { WakeLoop } from './wake-loop';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOf, outboxTraceContext, withPublishSpan } from './tracing';
 
 /**
  * Writes an event into the context's outbox table. Call it with the transaction
  * that changes the state, so the state change and its event commit together.
+ * With tracing on, the stored envelope also holds the W3C trace context of the write
+ * (`traceparent`, `tracestate`: CloudEvents' distributed-tracing attributes), which the
+ * relay sends as NATS headers however late, and in whichever process, it publishes.
  */
 export async function addToOutbox<C extends EventContract>(
   tx: RawSql,
@@ -21,7 +25,7 @@ export async function addToOutbox<C extends EventContract>(
     id: env.id,
     subject: contract.subject,
     stream: contract.stream,
-    payload: JSON.stringify(env),
+    payload: JSON.stringify({ ...env, ...outboxTraceContext(contract.subject, env.id, env.correlationId) }),
     correlationId: env.correlationId,
   });
   return env;
@@ -83,7 +87,9 @@ export class OutboxRelay {
         if (this.loop.stopped && sent > 0) return sent;
         try {
           const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
-          const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });
+          const ack = await withPublishSpan(row.subject, row.id, carrierOf(row.payload), (headers) =>
+            this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000, ...(headers ? { headers } : {}) }),
+          );
           await this.sql.markOutboxSent(this.db, row.id, ack.seq);
           this.metrics?.published.inc();
           sent++;

@@ -20,12 +20,15 @@ import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { INTERNAL_MESSAGE, looksInternal, maskError } from './error-masking';
 import { inputRulesPlugin } from './input-rules';
+import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { Metrics, readConsumerStates } from './metrics';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
 import { platformSqlFor } from './sql-dialect';
 import { streamName } from './events';
+import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, traceTransactions } from './tracing';
 
 /** Header the router sets on every subgraph request; subgraphs refuse GraphQL without it. */
 export const ROUTER_TOKEN_HEADER = 'x-ordergraph-router-token';
@@ -40,8 +43,8 @@ export interface ContextDeps<Db, Cfg> {
   log: Logger;
   relay: OutboxRelay;
   js: JetStreamClient;
-  /** This context's metrics: context code records what it does (breaker, sends). */
-  metrics: Metrics;
+  /** This context's metrics: context code records what it does (breaker, sends). Absent when parts are built alone (contract tests). */
+  metrics?: Metrics;
 }
 
 export interface ContextSpec<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object> {
@@ -88,6 +91,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   spec: ContextSpec<Db, Tx, Cfg, Ctx>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningContext<Db>> {
+  initTracing(spec.name, env);
   const log = createLogger(spec.name, env);
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
@@ -109,7 +113,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const js = jetstream(nc);
   if (spec.produces) await ensureStream(jsm, spec.name);
 
-  const db = database.client;
+  const db = traceTransactions(database.client, spec.name, database.engine === 'postgres' || database.engine === 'pglite' ? 'postgresql' : 'sqlite');
   const metrics = new Metrics(spec.name, log);
   const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics });
   const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
@@ -134,6 +138,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   await parts.start?.();
   relay.start();
+  // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
+  for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
   for (const c of consumers) await c.start();
 
   const app = express();
@@ -155,7 +161,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   app.get('/metrics', metrics.handler());
 
   const internal = express.Router();
-  internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }));
+  internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }), requestTracing(spec.name, { trustTraceparent: true }));
   internal.get('/dead-letters', async (_req, res) => void res.json(await listDeadLetters(db)));
   internal.post('/dead-letters/:id/replay', async (req, res) => {
     const result = await replayDeadLetter(db, consumers, String(req.params.id));
@@ -167,7 +173,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const apollo = new ApolloServer<Ctx & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
     // Input rules before any resolver runs (platform/input-rules.ts): the router applies them too.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), inputRulesPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), graphqlTracingPlugin(), inputRulesPlugin()],
     // Shutdown is ours (platform/main.ts): ordered, with a deadline.
     stopOnTerminationSignals: false,
     // Stacks go to the log, not to clients.
@@ -180,8 +186,18 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     '/graphql',
     requireToken(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN),
     express.json({ limit: '1mb' }),
+    // Behind the router token: continues the router's trace (traceparent) and request id.
+    requestTracing(spec.name, { trustTraceparent: true }),
     // The actor the router verified (see platform/auth.ts); trusted only behind the router token above.
-    expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        ({
+          ...(parts.requestContext?.(req) ?? {}),
+          actor: actorOf(req),
+          // The client's Idempotency-Key as the router forwarded it (platform/idempotency.ts); checked by the mutations that take one.
+          idempotencyKey: idempotencyKeyOf(req),
+        }) as Ctx & AuthContext & IdempotencyContext,
+    }),
   );
 
   // Errors outside Apollo (a body that is not JSON, an internal route that throws): JSON, never Express's HTML page with the stack.
@@ -210,6 +226,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       await step('relay', () => relay.stop());
       await step('nats', () => nc.drain().catch(() => undefined));
       await step('database', () => database.close());
+      await step('tracing', () => flushTracing());
       log.info('stopped');
     })());
 
