@@ -20,6 +20,8 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   GIFT_NOT_FOUND: 'GIFT_NOT_FOUND',
   GIFT_ALREADY_USED: 'GIFT_ALREADY_USED',
+  // A context that is starting (waiting for NATS) or shutting down: retry.
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   // The router's own: guard rails and subscriptions.
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
