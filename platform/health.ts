@@ -172,6 +172,12 @@ export class Liveness {
     return this;
   }
 
+  /** Forgets what was seen so far: called once start-up is done (loading code and schemas may block for seconds; that is not a hang). */
+  reset(): void {
+    this.previousMaxMs = 0;
+    this.histogram?.reset();
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.histogram?.disable();

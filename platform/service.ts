@@ -239,6 +239,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   );
   serving = true;
   await readiness.running();
+  liveness.reset();
   log.info({ url, ready: readiness.report().status }, `${spec.name} subgraph ready`);
 
   let stopping: Promise<void> | undefined;

@@ -182,6 +182,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
 
   serving = true;
   await readiness.running();
+  liveness.reset();
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
   log.info({ url, subscriptions: url.replace(/^http/, 'ws'), tracker: url.replace(/\/graphql$/, '/tracker'), subgraphs: urls }, 'router ready');
