@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import { ensureStream, type StreamSettings } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { nextTurn } from './wake-loop';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -52,6 +53,7 @@ export class PolicyConsumer<Tx extends RawSql> {
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopped = true;
+  private prepared = false;
   private recovering?: string;
   private recovery?: Promise<void>;
   private readonly sql: PlatformSql;
@@ -70,9 +72,19 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.sql = platformSqlFor(db);
   }
 
+  /**
+   * Makes sure the stream and the durable consumer exist, without consuming yet. A context
+   * prepares all its consumers first and starts them last, so a backlog to catch up on
+   * does not slow the rest of its start-up.
+   */
+  async prepare(): Promise<void> {
+    await this.setUp();
+    this.prepared = true;
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
-    await this.setUp();
+    if (!this.prepared) await this.setUp();
     await this.consume();
     this.log.info({ consumer: this.durable, subject: this.p.event.subject }, 'consumer started');
   }
@@ -139,6 +151,8 @@ export class PolicyConsumer<Tx extends RawSql> {
       for await (const m of messages) {
         const outcome = await this.process(m);
         this.onOutcome?.(outcome, m.subject);
+        // Let probes, requests and the other consumers in between two messages of a backlog.
+        await nextTurn();
       }
     })().catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'));
   }

@@ -114,10 +114,14 @@ export async function ensureStream(jsm: JetStreamManager, context: string, setti
   return name;
 }
 
-/** True for the errors JetStream gives when a stream or consumer is missing (a wiped or new server). */
+/**
+ * True for the errors JetStream gives when a stream or consumer is missing (a wiped or new
+ * server). A publish to a subject no stream listens on gets "no responders", which nats.js
+ * reports as "jetstream is not enabled".
+ */
 export function isMissingResource(e: unknown): boolean {
   const text = `${(e as { code?: unknown })?.code ?? ''} ${(e as Error)?.message ?? e}`;
-  return /no responders|503|stream not found|consumer not found|10059|10014/i.test(text);
+  return /no responders|jetstream is not enabled|503|stream not found|consumer not found|10059|10014/i.test(text);
 }
 
 export { jetstreamManager };

@@ -175,10 +175,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       }),
   );
 
-  readiness.starting('starting consumers');
+  readiness.starting('creating consumers');
+  for (const c of consumers) await c.prepare();
   await parts.start?.();
   relay.start();
-  for (const c of consumers) await c.start();
 
   const linkNow = link;
   const openDb = database;
@@ -238,6 +238,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
   );
   serving = true;
+  // Consuming starts last: a backlog to catch up on must not hold up the start-up above.
+  for (const c of consumers) await c.start();
   await readiness.running();
   liveness.reset();
   log.info({ url, ready: readiness.report().status }, `${spec.name} subgraph ready`);
