@@ -154,7 +154,12 @@ export class PolicyConsumer<Tx extends RawSql> {
         // Let probes, requests and the other consumers in between two messages of a backlog.
         await nextTurn();
       }
-    })().catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'));
+    })()
+      .catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'))
+      .finally(() => {
+        // Ended without stop() or a recovery in hand: the client gave up on it; start it over.
+        if (!this.stopped && !this.recovery && this.messages === messages) void this.recover('consumer loop ended');
+      });
   }
 
   /** Replaces the durable consumer (and its stream) the server no longer has, with back-off until it can. */

@@ -192,7 +192,7 @@ export class IsolatedStack {
       ...o.routerEnv,
     };
     const router = this.launch('router', process.execPath, ['--import', 'tsx', 'router/main.ts'], routerEnv);
-    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`));
+    await until(router, 'ready', () => httpOk(`http://127.0.0.1:${ports.router}/health/ready`));
     const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
     say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
 
