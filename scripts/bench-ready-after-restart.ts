@@ -72,9 +72,12 @@ async function main() {
         const info = await jsm.consumers.info('ORDERING', durable).catch(() => undefined);
         return info ? info.num_pending + info.num_ack_pending : undefined;
       };
+      // A failure below must not leave the context running.
+      const orphan = () => child.kill('SIGKILL');
+      process.once('exit', orphan);
       while (at.caught === undefined || at.ready === undefined) {
         if (child.exitCode !== null) throw new Error(`${context} exited with ${child.exitCode}`);
-        if (Date.now() - started > 300_000) throw new Error(`${context}: not ready and caught up within 300 s`);
+        if (Date.now() - started > 600_000) throw new Error(`${context}: not ready and caught up within 600 s`);
         const s = (Date.now() - started) / 1000;
         const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status, () => 0);
         if (at.live === undefined && (await get('/health/live')) === 200) at.live = s;
@@ -89,6 +92,7 @@ async function main() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      process.off('exit', orphan);
       const f = (n?: number) => (n === undefined ? '-' : n.toFixed(1)).padStart(8);
       console.log(`${context.padEnd(13)} | ${f(at.live)} | ${f(at.ready).padStart(9)} | ${f(at.caught).padStart(13)} | ${String(at.pendingAtReady ?? '-').padStart(18)} | ${String(flaps).padStart(25)}`);
     }
