@@ -15,7 +15,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
   await waitFor(async () => (await stack.services.ordering!.db.catalogProduct.count()) >= 3, 'ordering to learn the catalog', WAIT_MS);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await stack?.close();
 });
@@ -77,4 +77,4 @@ test('nats-server comes back with an empty store: streams and consumers are recr
   // The streams and durable consumers exist again on the new server.
   const consumers = stack.services.delivery!.consumers.map((c) => c.health());
   expect(consumers.every((h) => h.ok)).toBe(true);
-});
+}, 240_000);
