@@ -190,7 +190,7 @@ test('the router runs as its own process (tsx, as npm start runs it): HTTP, auth
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`router process exited: ${stderr}`);
       return fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
-    }, 'the router process', 30_000, 200);
+    }, 'the router process', 90_000, 200);
     const url = `http://127.0.0.1:${port}/graphql`;
     const token = (await stack.customer('c-proc').token())!;
     const r = await post(url, { query: STORES }, bearer(token));
