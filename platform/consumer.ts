@@ -5,9 +5,11 @@ import { PermanentError } from './errors';
 import { parseEvent, streamName, type Envelope, type EventContract, type EventData } from './events';
 import { fail, pass, type CheckResult } from './health';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { ensureStream, type StreamSettings } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOfMessage, withConsumeSpan } from './tracing';
 import { nextTurn } from './wake-loop';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
@@ -17,6 +19,11 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
   event: C;
   /** Runs inside the transaction that also records the event as processed. */
   handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>): Promise<void>;
+  /**
+   * A copy of another context's facts (an idempotent upsert, no side effects): a database newer
+   * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
+   */
+  replayIntoNewDatabase?: boolean;
 }
 
 export function policy<Tx extends RawSql, C extends EventContract>(p: Policy<Tx, C>): Policy<Tx, C> {
@@ -34,6 +41,8 @@ export interface ConsumerOptions {
   afterCommit?: () => void;
   /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
   streams?: StreamSettings;
+  /** Counts and times every handled message (platform/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export type Outcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
@@ -149,7 +158,9 @@ export class PolicyConsumer<Tx extends RawSql> {
     })().catch(() => undefined);
     this.loop = (async () => {
       for await (const m of messages) {
+        const started = performance.now();
         const outcome = await this.process(m);
+        this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
         this.onOutcome?.(outcome, m.subject);
         // Let probes, requests and the other consumers in between two messages of a backlog.
         await nextTurn();
@@ -204,6 +215,22 @@ export class PolicyConsumer<Tx extends RawSql> {
       return 'dead-lettered';
     }
     const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
+    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
+    const handling = {
+      service: this.opts.context,
+      consumer: this.durable,
+      subject: m.subject,
+      eventId: env.id,
+      correlationId: env.correlationId,
+      orderId: typeof orderId === 'string' ? orderId : undefined,
+      attempt,
+      carrier: carrierOfMessage(m.headers, raw),
+    };
+    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt, log));
+  }
+
+  /** Applies a valid event and acks, naks or dead-letters it. */
+  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
       const outcome = await this.apply(env);
       m.ack();

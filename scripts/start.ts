@@ -20,6 +20,8 @@ const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'H
 
 const children = new Map<string, ChildProcess>();
 let natsProc: ChildProcess | undefined;
+/** nats-server's monitoring endpoint (JSON: /varz, /jsz, /connz), when this launcher started it. */
+let natsMonitorUrl: string | undefined;
 let shuttingDown = false;
 
 const say = (msg: string) => console.log(`${paint(1, '▸')} ${msg}`);
@@ -71,10 +73,13 @@ async function startNats(): Promise<string> {
   }
   const wanted = Number(process.env.NATS_PORT ?? 4222);
   const port = (await portFree(wanted)) ? wanted : await freePort();
+  const wantedMonitor = Number(process.env.NATS_MONITOR_PORT ?? 8222);
+  const monitorPort = (await portFree(wantedMonitor)) ? wantedMonitor : await freePort();
+  natsMonitorUrl = `http://127.0.0.1:${monitorPort}`;
   const dir = join(DATA_DIR, 'nats');
   mkdirSync(dir, { recursive: true });
   const log = openSync(join(DATA_DIR, 'nats.log'), 'a');
-  natsProc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), '-m', '0'], { stdio: ['ignore', log, log] });
+  natsProc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)], { stdio: ['ignore', log, log] });
   const url = `nats://127.0.0.1:${port}`;
   const start = Date.now();
   while (await portFree(port)) {
@@ -170,7 +175,9 @@ ${paint(1, '✔ ordergraph is running')} (${((Date.now() - started) / 1000).toFi
   order tracker page         http://localhost:${ROUTER_PORT}/tracker
   a token                    npm run token -- --role customer --sub c-33   (Authorization: Bearer <token>)
   health                     http://localhost:${ROUTER_PORT}/health/ready
-  NATS                       ${natsUrl}
+  NATS                       ${natsUrl}${natsMonitorUrl ? `   (monitoring: ${natsMonitorUrl}/varz, /jsz)` : ''}
+  metrics (Prometheus)       router http://localhost:${ROUTER_PORT}/metrics
+${CONTEXTS.filter((c) => children.has(c.name)).map((c) => `                             ${c.name.padEnd(12)} http://127.0.0.1:${c.port}/metrics`).join('\n')}
   data                       ${DATA_DIR}
   Try the bakery scenario from README.md. Stop one context to experiment:  kill <pid>  ·  start it again:  npm run service -- <name>
   pids: ${[...children.entries()].map(([n, c]) => `${n}=${c.pid}`).join(' ')}
