@@ -20,6 +20,8 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   GIFT_NOT_FOUND: 'GIFT_NOT_FOUND',
   GIFT_ALREADY_USED: 'GIFT_ALREADY_USED',
+  // A context that is starting (waiting for NATS) or shutting down: retry.
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   // Idempotency keys (platform/idempotency.ts).
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_PROGRESS: 'IDEMPOTENCY_KEY_IN_PROGRESS',

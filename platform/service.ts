@@ -14,16 +14,19 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { parse } from 'graphql';
 import { z } from 'zod';
 import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config';
-import { engineOfMigrations, openDatabase, type DriverAdapter, type PlatformDb, type RawSql } from './database';
+import { engineOfMigrations, openDatabase, type DriverAdapter, type OpenedDatabase, type PlatformDb, type RawSql } from './database';
 import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { INTERNAL_MESSAGE, looksInternal, maskError } from './error-masking';
 import { inputRulesPlugin } from './input-rules';
+import { ErrorCode } from './errors';
+import { fail, livenessFor, mountHealth, pass, Readiness } from './health';
+import { shutdownSignal } from './main';
 import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { Metrics, readConsumerStates } from './metrics';
-import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { connectNats, ensureStream, jetstreamManager, type NatsLink } from './nats';
 import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
 import { platformSqlFor } from './sql-dialect';
@@ -83,39 +86,92 @@ export interface RunningContext<Db = unknown> {
   relay: OutboxRelay;
   consumers: PolicyConsumer<any>[];
   nc: NatsConnection;
+  /** What /health/ready answers (tests read it directly). */
+  readiness: Readiness;
   metrics: Metrics;
   stop(): Promise<void>;
+  /** Not ready from now on; stop() follows (platform/main.ts on SIGTERM). */
+  draining(): void;
 }
 
+/**
+ * Starts a context: the HTTP server first (health only: live, not ready), then its
+ * database, then NATS (waiting with back-off while unreachable), its stream, parts,
+ * consumers and relay, then GraphQL; ready once all of that is up and the readiness
+ * checks pass (README "Self-healing and health probes"). `opts.signal` (default: the
+ * process' shutdown signal) ends a start that still waits; the promise then rejects.
+ */
 export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object>(
   spec: ContextSpec<Db, Tx, Cfg, Ctx>,
   env: NodeJS.ProcessEnv = process.env,
+  opts: { signal?: AbortSignal } = {},
 ): Promise<RunningContext<Db>> {
   initTracing(spec.name, env);
   const log = createLogger(spec.name, env);
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
+  const signal = opts.signal ?? shutdownSignal;
+  const streams = { replicas: config.NATS_STREAM_REPLICAS };
 
-  const migrationsDir = `${spec.dir}/../../prisma/${spec.name}/migrations`;
-  const database = await openDatabase({
-    context: spec.name,
-    url: databaseUrlFor(spec.name, env, engineOfMigrations(migrationsDir)),
-    dataDir: config.DATA_DIR,
-    migrationsDir,
-    createClient: (a) => spec.createClient(a),
-    log,
+  // Listen before anything can keep us waiting: an orchestrator sees the process live (not ready) meanwhile.
+  const readiness = new Readiness(spec.name, { intervalMs: config.HEALTH_CHECK_INTERVAL_MS, log });
+  const liveness = livenessFor(spec.name, config);
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  mountHealth(app, readiness, liveness);
+  let serving = false;
+  // Until GraphQL is mounted (and again while draining), a request gets a coded 503, not Express' 404 page.
+  app.use(['/graphql', '/internal'], (_req, res, next) => {
+    if (serving) return next();
+    res.status(503).json({ errors: [{ message: `${spec.name} is starting; try again shortly.`, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
   });
-  log.info({ engine: database.engine, where: database.where }, 'database ready');
+  await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${actualPort}/graphql`;
 
-  const nc = await connectNats(config.NATS_URL, `ordergraph-${spec.name}`, log);
+  let database: OpenedDatabase<Db> | undefined;
+  let link: NatsLink | undefined;
+  const abandon = async (e: unknown): Promise<never> => {
+    readiness.stop();
+    liveness.stop();
+    await closeServer(httpServer);
+    await link?.nc.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    throw e;
+  };
+
+  try {
+    readiness.starting('opening the database');
+    const migrationsDir = `${spec.dir}/../../prisma/${spec.name}/migrations`;
+    database = await openDatabase({
+      context: spec.name,
+      url: databaseUrlFor(spec.name, env, engineOfMigrations(migrationsDir)),
+      dataDir: config.DATA_DIR,
+      migrationsDir,
+      createClient: (a) => spec.createClient(a),
+      log,
+    });
+    log.info({ engine: database.engine, where: database.where }, 'database ready');
+
+    readiness.starting(`waiting for NATS at ${config.NATS_URL}`);
+    link = await connectNats(config.NATS_URL, `ordergraph-${spec.name}`, log, {
+      signal,
+      maxBackoffMs: config.NATS_CONNECT_MAX_BACKOFF_MS,
+      onAttempt: (attempt, error) => readiness.starting(`waiting for NATS at ${config.NATS_URL} (attempt ${attempt}: ${error})`),
+    });
+  } catch (e) {
+    return abandon(e);
+  }
+  const nc = link.nc;
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  if (spec.produces) await ensureStream(jsm, spec.name);
+  if (spec.produces) await ensureStream(jsm, spec.name, streams, log);
 
   const db = traceTransactions(database.client, spec.name, database.engine === 'postgres' || database.engine === 'pglite' ? 'postgresql' : 'sqlite');
   const metrics = new Metrics(spec.name, log);
-  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics });
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics, jsm, streams });
   const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 
@@ -123,6 +179,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
         context: spec.name,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
+        streams,
         metrics,
         afterCommit: () => {
           relay.notify();
@@ -136,27 +193,36 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   metrics.consumers().readStates(() => readConsumerStates(jsm, consumers.map((c) => ({ stream: c.stream, consumer: c.durable })), producedStream));
   metrics.consumers().readDeadLetters(() => platformSqlFor(db).deadLetterCounts(db));
 
+  readiness.starting('creating consumers');
+  for (const c of consumers) await c.prepare();
   await parts.start?.();
   relay.start();
   // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
   for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
-  for (const c of consumers) await c.start();
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = createServer(app);
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: spec.name }));
-  app.get('/health/ready', async (_req, res) => {
-    const checks = {
-      nats: !nc.isClosed() && !nc.isDraining(),
-      database: await db.$queryRaw`SELECT 1`.then(
-        () => true,
-        () => false,
-      ),
-    };
-    const ok = Object.values(checks).every(Boolean);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: spec.name, checks });
-  });
+  const linkNow = link;
+  const openDb = database;
+  readiness
+    .addCheck('nats', () => (linkNow.connected() ? pass() : fail(`not connected to ${config.NATS_URL}`)))
+    .addCheck('consumers', () => {
+      const bad = consumers.map((c) => [c.durable, c.health()] as const).filter(([, h]) => !h.ok);
+      return bad.length ? fail(bad.map(([d, h]) => `${d}: ${h.detail}`).join('; ')) : pass(`${consumers.length} running`);
+    })
+    .addCheck('relay', () => relay.health())
+    .addPolledCheck('database', async () => {
+      await db.$queryRaw`SELECT 1`;
+      return pass(openDb.engine);
+    });
+  // The streams this context writes to and reads from must exist (a wiped server has none until healed).
+  const needed = [...new Set([...(spec.produces ? [streamName(spec.name)] : []), ...consumers.map((c) => c.stream)])];
+  if (needed.length) {
+    readiness.addPolledCheck('streams', async () => {
+      if (!linkNow.connected()) return fail('NATS not connected');
+      const missing: string[] = [];
+      for (const s of needed) await jsm.streams.info(s).catch(() => missing.push(s));
+      return missing.length ? fail(`missing: ${missing.join(', ')}`) : pass(needed.join(', '));
+    });
+  }
 
   app.get('/metrics', metrics.handler());
 
@@ -203,14 +269,17 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   // Errors outside Apollo (a body that is not JSON, an internal route that throws): JSON, never Express's HTML page with the stack.
   app.use(jsonErrors(log));
 
-  await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
-  const actualPort = (httpServer.address() as AddressInfo).port;
-  const url = `http://${config.HOST}:${actualPort}/graphql`;
-  log.info({ url }, `${spec.name} subgraph ready`);
+  serving = true;
+  // Consuming starts last: a backlog to catch up on must not hold up the start-up above.
+  for (const c of consumers) await c.start();
+  await readiness.running();
+  liveness.reset();
+  log.info({ url, ready: readiness.report().status }, `${spec.name} subgraph ready`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      readiness.draining();
       log.info('shutting down');
       const step = async (what: string, fn: () => Promise<unknown>) => {
         const t = Date.now();
@@ -225,12 +294,14 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       await step('context', async () => parts.stop?.());
       await step('relay', () => relay.stop());
       await step('nats', () => nc.drain().catch(() => undefined));
-      await step('database', () => database.close());
+      await step('database', () => openDb.close());
       await step('tracing', () => flushTracing());
+      readiness.stop();
+      liveness.stop();
       log.info('stopped');
     })());
 
-  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, metrics, stop };
+  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, metrics, readiness, stop, draining: () => readiness.draining() };
 }
 
 export function requireToken(header: string, expected: string): RequestHandler {

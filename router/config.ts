@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEV_ROUTER_TOKEN, isProduction, parseEnv } from '../platform/config';
+import { DEV_ROUTER_TOKEN, healthEnvShape, isProduction, parseEnv } from '../platform/config';
 import { DEFAULT_AUDIENCE, DEV_ALGORITHM, DEV_ISSUER, devKeyFileIn, type JwtSettings } from './auth';
 
 const schema = z.object({
@@ -36,6 +36,9 @@ const schema = z.object({
   MAX_ALIASES: z.coerce.number().int().positive().default(30),
   /** Changes that may wait for one slow subscriber before its subscription ends with SLOW_SUBSCRIBER. */
   SUBSCRIPTION_BUFFER: z.coerce.number().int().positive().default(1000),
+
+  // Start-up, health probes and stream replicas (platform/health.ts, README "Self-healing and health probes").
+  ...healthEnvShape,
 });
 
 export type RouterConfig = Omit<z.infer<typeof schema>, 'ROUTER_TOKEN'> & { ROUTER_TOKEN: string; subgraphUrls: Record<string, string>; production: boolean; jwt: JwtSettings };

@@ -166,7 +166,8 @@ async function main(): Promise<void> {
   );
   // The router reads ordering's events for subscriptions, and keeps its development JWT key pair under DATA_DIR.
   const router = launch('router', 'router/main.ts', { PORT: String(ROUTER_PORT), NATS_URL: natsUrl, DATA_DIR }, ROUTER_COLOR);
-  await waitReady(`http://127.0.0.1:${ROUTER_PORT}/health/live`, 'router', router);
+  // Ready: supergraph loaded and NATS connected (the router listens, live, before that).
+  await waitReady(`http://127.0.0.1:${ROUTER_PORT}/health/ready`, 'router', router);
 
   console.log(`
 ${paint(1, '✔ ordergraph is running')} (${((Date.now() - started) / 1000).toFixed(1)} s)

@@ -239,8 +239,8 @@ test('the router runs as its own process (tsx, as npm start runs it): HTTP, auth
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`router process exited: ${stderr}`);
-      return fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok, () => false);
-    }, 'the router process', 30_000, 200);
+      return fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    }, 'the router process', 90_000, 200);
     const url = `http://127.0.0.1:${port}/graphql`;
     const token = (await stack.customer('c-proc').token())!;
     const r = await post(url, { query: STORES }, bearer(token));
