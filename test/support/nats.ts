@@ -18,6 +18,10 @@ export async function startNatsServer(): Promise<TestNats> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'og-nats-'));
   const proc: ChildProcess = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  // A test that forgets stop() must not keep Jest from exiting, nor leave the server behind.
+  proc.unref();
+  const kill = () => proc.kill('SIGKILL');
+  process.once('exit', kill);
   const url = `nats://127.0.0.1:${port}`;
   await waitFor(async () => {
     const nc = await connect({ servers: url, reconnect: false });
@@ -27,6 +31,7 @@ export async function startNatsServer(): Promise<TestNats> {
   return {
     url,
     stop: async () => {
+      process.removeListener('exit', kill);
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
