@@ -8,7 +8,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+  testPathIgnorePatterns: ['/node_modules/', '/.data/', '/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   // Each test file starts its own nats-server and databases; two workers fit a 2-core machine.
   maxWorkers: 2,
   testTimeout: 60000,
