@@ -81,9 +81,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   spec: ContextSpec<Db, Tx, Cfg, Ctx>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningContext<Db>> {
-  const log = createLogger(spec.name, env);
+  // Settings first: a bad LOG_LEVEL is one line of the configuration error list, not a logger crash.
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
+  const log = createLogger(spec.name, env);
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
 
   const migrationsDir = `${spec.dir}/../../prisma/${spec.name}/migrations`;

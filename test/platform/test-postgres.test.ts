@@ -3,7 +3,7 @@
 // PostgreSQL from npm starts in a temp folder, takes databases, and leaves nothing behind.
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../support/embedded-postgres';
+import { startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
 import globalSetup from '../support/global-setup';
 
 test('a TEST_DATABASE_URL that does not answer is an error naming it (password hidden), not a fallback', async () => {
@@ -42,6 +42,7 @@ test('the embedded PostgreSQL starts (also as root), serves databases, and stop(
   } finally {
     await server.stop();
   }
+  expect(server.created).toBe(true);
   expect(existsSync(server.dir)).toBe(false);
   expect(() => process.kill(server.pid, 0)).toThrow();
 });

