@@ -144,6 +144,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
   subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production });
   mountTracker(app);
+  // http://localhost:4000/ leads somewhere: the GraphQL endpoint (Apollo Sandbox in development).
+  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
 
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
