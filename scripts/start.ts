@@ -279,6 +279,7 @@ ${paint(1, `✔ ordergraph is running — ready in ${elapsed()} s`)}${skip.size 
   data                       ${DATA_DIR}
   Try the bakery scenario from README.md. Stop one context to experiment:  kill <pid>  ·  start it again:  npm run service -- <name>
   pids: ${[...children.entries()].map(([n, c]) => `${n}=${c.pid}`).join(' ')}
+  servers: ${[natsProc ? `nats-server=${natsProc.pid}` : '', postgres ? `postgres=${postgres.pid}` : ''].filter(Boolean).join(' ') || 'none started here'}
   Ctrl-C stops everything.
 `);
 }
