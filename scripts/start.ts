@@ -77,7 +77,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(url: string, name: string, proc: ChildProcess, timeoutMs = 120_000): Promise<void> {
+async function waitReady(url: string, name: string, proc: ChildProcess, timeoutMs = 300_000): Promise<void> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (proc.exitCode !== null || proc.signalCode !== null) fail(`${name} exited during start-up (${proc.signalCode ?? `code ${proc.exitCode}`}); its log is above.`);

@@ -86,7 +86,8 @@ describe('a running stack', () => {
     const natsPort = await freePort();
     // Two contexts are enough to show the process handling; the others stay out to keep the test lean.
     const skip = CONTEXT_NAMES.filter((c) => c !== 'catalog' && c !== 'payment').join(',');
-    launcher = spawn(process.execPath, [RUN, 'start', '--port-base', String(base), '--skip', skip], { cwd: ROOT, env: env({ NATS_PORT: String(natsPort) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Through npm, as a newcomer (and an IDE's run button) starts it.
+    launcher = spawn('npm', ['start', '--', '--port-base', String(base), '--skip', skip], { cwd: ROOT, env: env({ NATS_PORT: String(natsPort) }), stdio: ['ignore', 'pipe', 'pipe'] });
     launcher.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     launcher.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     await waitFor(() => {
@@ -133,16 +134,19 @@ describe('a running stack', () => {
     }
   }, 90_000);
 
-  test('SIGTERM to the launcher process alone stops every process it started, and the runtime file goes', async () => {
+  test('SIGINT to the npm start process alone (as an IDE sends it) stops every process it started, and the runtime file goes', async () => {
     const pids = Object.fromEntries([.../pids: (.*)/.exec(out)![1].matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
     expect(Object.keys(pids).sort()).toEqual(['catalog', 'payment', 'router']);
     const postgresPid = Number(readFileSync(join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     const natsPid = Number(/nats-server=(\d+)/.exec(out)![1]);
     expect(out).toContain(`postgres=${postgresPid}`);
     for (const pid of [...Object.values(pids), postgresPid, natsPid]) expect(alive(pid)).toBe(true);
+    const runtimeText = readFileSync(join(dataDir, 'runtime.json'), 'utf8');
 
-    launcher.kill('SIGTERM');
+    // npm forwards SIGINT/SIGTERM to its script, which `exec` made the launcher itself (package.json).
+    launcher.kill('SIGINT');
     expect(await exited()).toBe(0);
+    expect(alive(Number(/launcherPid": (\d+)/.exec(runtimeText)![1]))).toBe(false);
     for (const pid of [...Object.values(pids), postgresPid, natsPid]) expect(alive(pid)).toBe(false);
     expect(out).toContain(`▸ stopped. Data kept in ${dataDir} for the next start.`);
     expect(existsSync(join(dataDir, 'runtime.json'))).toBe(false);
