@@ -2,11 +2,13 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos } from '@nats-io/nats-core';
 import type { PlatformDb, RawSql } from './database';
 import { PermanentError } from './errors';
-import { parseEvent, type Envelope, type EventContract, type EventData } from './events';
+import { parseEvent, streamName, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { ensureStream } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOfMessage, withConsumeSpan } from './tracing';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -15,6 +17,11 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
   event: C;
   /** Runs inside the transaction that also records the event as processed. */
   handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>): Promise<void>;
+  /**
+   * A copy of another context's facts (an idempotent upsert, no side effects): a database newer
+   * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
+   */
+  replayIntoNewDatabase?: boolean;
 }
 
 export function policy<Tx extends RawSql, C extends EventContract>(p: Policy<Tx, C>): Policy<Tx, C> {
@@ -30,6 +37,8 @@ export interface ConsumerOptions {
   batch?: number;
   /** Called after a handler's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
+  /** Counts and times every handled message (platform/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export type Outcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
@@ -62,6 +71,11 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.sql = platformSqlFor(db);
   }
 
+  /** The stream this consumer reads (its producer's). */
+  get stream(): string {
+    return streamName(this.p.event.subject.split('.')[0]);
+  }
+
   async start(): Promise<void> {
     const stream = await ensureStream(this.jsm, this.p.event.subject.split('.')[0]);
     const config = {
@@ -88,7 +102,9 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.messages = await consumer.consume({ max_messages: this.opts.batch ?? 32 });
     this.loop = (async () => {
       for await (const m of this.messages!) {
+        const started = performance.now();
         const outcome = await this.process(m);
+        this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
         this.onOutcome?.(outcome, m.subject);
       }
     })().catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'));
@@ -112,6 +128,22 @@ export class PolicyConsumer<Tx extends RawSql> {
       return 'dead-lettered';
     }
     const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
+    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
+    const handling = {
+      service: this.opts.context,
+      consumer: this.durable,
+      subject: m.subject,
+      eventId: env.id,
+      correlationId: env.correlationId,
+      orderId: typeof orderId === 'string' ? orderId : undefined,
+      attempt,
+      carrier: carrierOfMessage(m.headers, raw),
+    };
+    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt, log));
+  }
+
+  /** Applies a valid event and acks, naks or dead-letters it. */
+  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
       const outcome = await this.apply(env);
       m.ack();

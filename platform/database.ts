@@ -227,7 +227,13 @@ function pgRunner(c: pg.Client): SqlRunner {
   };
 }
 
-/** Creates the database named in `url` when the server does not have it yet (first start on a fresh server). */
+/**
+ * Creates the database named in `url` when the server does not have it yet (first start on a
+ * fresh server). Safe when replicas start together: PostgreSQL answers the losers of a
+ * concurrent CREATE DATABASE with 42P04 (duplicate_database) or, when both passed the name
+ * check at once, 23505 on pg_database's unique index; either means "it exists now", so both
+ * count as success. Errors: the server unreachable, a name that needs quoting, no CREATEDB right.
+ */
 export async function ensurePostgresDatabase(url: string): Promise<void> {
   const probe = new pg.Client({ connectionString: url });
   try {
@@ -245,8 +251,8 @@ export async function ensurePostgresDatabase(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: maintenance.toString() });
   await c.connect();
   try {
-    await c.query(`CREATE DATABASE "${name}"`).catch((e: Error) => {
-      if (!/already exists/.test(e.message)) throw e;
+    await c.query(`CREATE DATABASE "${name}"`).catch((e: Error & { code?: string }) => {
+      if (e.code !== '42P04' && e.code !== '23505') throw e;
     });
   } finally {
     await c.end();

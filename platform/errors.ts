@@ -20,6 +20,14 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   GIFT_NOT_FOUND: 'GIFT_NOT_FOUND',
   GIFT_ALREADY_USED: 'GIFT_ALREADY_USED',
+  // Idempotency keys (platform/idempotency.ts).
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_IN_PROGRESS: 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  // placeOrder wrote the order but could not learn or record its outcome in time; extensions.orderId names it.
+  ORDER_OUTCOME_PENDING: 'ORDER_OUTCOME_PENDING',
+  // Product rules (subgraphs/catalog/rules.ts: what the store's kind allows).
+  PRODUCT_NOT_RENTABLE: 'PRODUCT_NOT_RENTABLE',
+  PRODUCT_NOT_STOCKED: 'PRODUCT_NOT_STOCKED',
   // The router's own: guard rails and subscriptions.
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',

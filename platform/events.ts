@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
-/** The envelope every event travels in, whatever its type. */
+/**
+ * The envelope every event travels in, whatever its type. A traced event's stored and
+ * published JSON also holds `traceparent`/`tracestate` (platform/tracing.ts); parsing drops them.
+ */
 export const envelopeSchema = z.object({
   id: z.uuid(),
   type: z.string().min(1),

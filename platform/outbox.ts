@@ -2,12 +2,17 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { RawSql } from './database';
 import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { WakeLoop } from './wake-loop';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { carrierOf, outboxTraceContext, withPublishSpan } from './tracing';
 
 /**
  * Writes an event into the context's outbox table. Call it with the transaction
  * that changes the state, so the state change and its event commit together.
+ * With tracing on, the stored envelope also holds the W3C trace context of the write
+ * (`traceparent`, `tracestate`: CloudEvents' distributed-tracing attributes), which the
+ * relay sends as NATS headers however late, and in whichever process, it publishes.
  */
 export async function addToOutbox<C extends EventContract>(
   tx: RawSql,
@@ -20,7 +25,7 @@ export async function addToOutbox<C extends EventContract>(
     id: env.id,
     subject: contract.subject,
     stream: contract.stream,
-    payload: JSON.stringify(env),
+    payload: JSON.stringify({ ...env, ...outboxTraceContext(contract.subject, env.id, env.correlationId) }),
     correlationId: env.correlationId,
   });
   return env;
@@ -40,15 +45,23 @@ export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
 export class OutboxRelay {
   private readonly loop: WakeLoop;
   private readonly sql: PlatformSql;
+  private readonly metrics?: ReturnType<Metrics['outbox']>;
 
   constructor(
     private readonly db: RawSql,
     private readonly js: JetStreamClient,
     private readonly log: Logger,
-    private readonly opts: { pollMs: number; batchSize?: number } = { pollMs: 1000 },
+    private readonly opts: { pollMs: number; batchSize?: number; metrics?: Metrics } = { pollMs: 1000 },
   ) {
     this.sql = platformSqlFor(db);
     this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
+    this.metrics = opts.metrics?.outbox();
+    this.metrics?.readBacklog(() => this.backlog());
+  }
+
+  /** Unpublished rows and the age in seconds of the oldest one (0 when none). */
+  backlog(): Promise<{ unsent: number; oldestAgeSeconds: number }> {
+    return this.sql.outboxBacklog(this.db);
   }
 
   start(): void {
@@ -74,11 +87,15 @@ export class OutboxRelay {
         if (this.loop.stopped && sent > 0) return sent;
         try {
           const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
-          const ack = await this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000 });
+          const ack = await withPublishSpan(row.subject, row.id, carrierOf(row.payload), (headers) =>
+            this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000, ...(headers ? { headers } : {}) }),
+          );
           await this.sql.markOutboxSent(this.db, row.id, ack.seq);
+          this.metrics?.published.inc();
           sent++;
           this.log.debug({ eventId: row.id, subject: row.subject, duplicate: ack.duplicate }, 'published');
         } catch (e) {
+          this.metrics?.publishFailures.inc();
           const attempts = row.attempts + 1;
           const delay = Math.round(backoffMs(attempts));
           await this.sql.markOutboxRetry(this.db, row.id, attempts, String((e as Error).message).slice(0, 500), delay);

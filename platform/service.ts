@@ -19,9 +19,15 @@ import { PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { isDomainError } from './errors';
+import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
+import { Metrics, readConsumerStates } from './metrics';
 import { connectNats, ensureStream, jetstreamManager } from './nats';
+import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
+import { platformSqlFor } from './sql-dialect';
+import { streamName } from './events';
+import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, traceTransactions } from './tracing';
 
 /** Header the router sets on every subgraph request; subgraphs refuse GraphQL without it. */
 export const ROUTER_TOKEN_HEADER = 'x-ordergraph-router-token';
@@ -36,6 +42,8 @@ export interface ContextDeps<Db, Cfg> {
   log: Logger;
   relay: OutboxRelay;
   js: JetStreamClient;
+  /** This context's metrics: context code records what it does (breaker, sends). */
+  metrics: Metrics;
 }
 
 export interface ContextSpec<Db extends PlatformDb<Tx>, Tx extends RawSql, Cfg extends object, Ctx extends object> {
@@ -74,6 +82,7 @@ export interface RunningContext<Db = unknown> {
   relay: OutboxRelay;
   consumers: PolicyConsumer<any>[];
   nc: NatsConnection;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -81,7 +90,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   spec: ContextSpec<Db, Tx, Cfg, Ctx>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningContext<Db>> {
-  // Settings first: a bad LOG_LEVEL is one line of the configuration error list, not a logger crash.
+  initTracing(spec.name, env);
+  // Settings before the logger: a bad LOG_LEVEL is one line of the configuration error list, not a logger crash.
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
   const log = createLogger(spec.name, env);
@@ -103,15 +113,17 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const js = jetstream(nc);
   if (spec.produces) await ensureStream(jsm, spec.name);
 
-  const db = database.client;
-  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS });
-  const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js };
+  const db = traceTransactions(database.client, spec.name, database.engine === 'postgres' || database.engine === 'pglite' ? 'postgresql' : 'sqlite');
+  const metrics = new Metrics(spec.name, log);
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics });
+  const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 
   const consumers = (parts.policies ?? []).map(
     (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
         context: spec.name,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
+        metrics,
         afterCommit: () => {
           relay.notify();
           parts.afterCommit?.();
@@ -119,8 +131,15 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       }),
   );
 
+  // Lag of this context's consumers and, for a producer, of every durable consumer of its stream (reported even while that consumer's process is down).
+  const producedStream = spec.produces ? streamName(spec.name) : undefined;
+  metrics.consumers().readStates(() => readConsumerStates(jsm, consumers.map((c) => ({ stream: c.stream, consumer: c.durable })), producedStream));
+  metrics.consumers().readDeadLetters(() => platformSqlFor(db).deadLetterCounts(db));
+
   await parts.start?.();
   relay.start();
+  // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
+  for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
   for (const c of consumers) await c.start();
 
   const app = express();
@@ -139,8 +158,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: spec.name, checks });
   });
 
+  app.get('/metrics', metrics.handler());
+
   const internal = express.Router();
-  internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }));
+  internal.use(requireToken(INTERNAL_TOKEN_HEADER, config.INTERNAL_TOKEN), express.json({ limit: '100kb' }), requestTracing(spec.name, { trustTraceparent: true }));
   internal.get('/dead-letters', async (_req, res) => void res.json(await listDeadLetters(db)));
   internal.post('/dead-letters/:id/replay', async (req, res) => {
     const result = await replayDeadLetter(db, consumers, String(req.params.id));
@@ -151,7 +172,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   const apollo = new ApolloServer<Ctx & BaseContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(`${spec.dir}/schema.graphql`, 'utf8')), resolvers: parts.resolvers as never }),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), graphqlTracingPlugin()],
     // Shutdown is ours (platform/main.ts): ordered, with a deadline.
     stopOnTerminationSignals: false,
     // Stacks go to the log, not to clients.
@@ -169,8 +190,18 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     '/graphql',
     requireToken(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN),
     express.json({ limit: '1mb' }),
+    // Behind the router token: continues the router's trace (traceparent) and request id.
+    requestTracing(spec.name, { trustTraceparent: true }),
     // The actor the router verified (see platform/auth.ts); trusted only behind the router token above.
-    expressMiddleware(apollo, { context: async ({ req }) => ({ ...(parts.requestContext?.(req) ?? {}), actor: actorOf(req) }) as Ctx & AuthContext }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        ({
+          ...(parts.requestContext?.(req) ?? {}),
+          actor: actorOf(req),
+          // The client's Idempotency-Key as the router forwarded it (platform/idempotency.ts); checked by the mutations that take one.
+          idempotencyKey: idempotencyKeyOf(req),
+        }) as Ctx & AuthContext & IdempotencyContext,
+    }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(port, config.HOST, resolve));
@@ -196,10 +227,11 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       await step('relay', () => relay.stop());
       await step('nats', () => nc.drain().catch(() => undefined));
       await step('database', () => database.close());
+      await step('tracing', () => flushTracing());
       log.info('stopped');
     })());
 
-  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, stop };
+  return { name: spec.name, url, port: actualPort, db, relay, consumers, nc, metrics, stop };
 }
 
 export function requireToken(header: string, expected: string): RequestHandler {

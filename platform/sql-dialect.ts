@@ -36,7 +36,13 @@ export interface PlatformSql {
   markProcessed(tx: RawSql, consumer: string, eventId: string): Promise<boolean>;
   insertDeadLetter(db: RawSql, row: DeadLetterInsert): Promise<void>;
   markReplayed(db: RawSql, id: string): Promise<void>;
+  /** Unpublished outbox rows and the age in seconds of the oldest (0 when none), for metrics. */
+  outboxBacklog(db: RawSql): Promise<{ unsent: number; oldestAgeSeconds: number }>;
+  /** Dead-letter records not yet replayed, per consumer, for metrics. */
+  deadLetterCounts(db: RawSql): Promise<Record<string, number>>;
 }
+
+const byConsumer = (rows: Array<{ consumer: string; n: number | bigint }>) => Object.fromEntries(rows.map((r) => [r.consumer, Number(r.n)]));
 
 const postgres: PlatformSql = {
   engine: 'postgres',
@@ -65,6 +71,16 @@ const postgres: PlatformSql = {
   async markReplayed(db, id) {
     await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = now() WHERE "id" = ${id}`;
   },
+  async outboxBacklog(db) {
+    // "createdAt" is a timestamp without time zone written by the column default (CURRENT_TIMESTAMP): compare with LOCALTIMESTAMP.
+    const [r] = await db.$queryRaw<Array<{ unsent: number; age: number | null }>>`
+        SELECT count(*)::int AS "unsent", EXTRACT(EPOCH FROM (LOCALTIMESTAMP - MIN("createdAt")))::float8 AS "age"
+        FROM "OutboxEvent" WHERE "sentAt" IS NULL`;
+    return { unsent: Number(r?.unsent ?? 0), oldestAgeSeconds: Math.max(0, Number(r?.age ?? 0)) };
+  },
+  deadLetterCounts: async (db) =>
+    byConsumer(await db.$queryRaw<Array<{ consumer: string; n: number }>>`
+        SELECT "consumer", count(*)::int AS "n" FROM "DeadLetter" WHERE "replayedAt" IS NULL GROUP BY "consumer"`),
 };
 
 /**
@@ -105,6 +121,15 @@ const sqlite: PlatformSql = {
   async markReplayed(db, id) {
     await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = ${new Date()} WHERE "id" = ${id}`;
   },
+  async outboxBacklog(db) {
+    const [r] = await db.$queryRaw<Array<{ unsent: number | bigint; oldest: string | Date | null }>>`
+        SELECT count(*) AS "unsent", MIN("createdAt") AS "oldest" FROM "OutboxEvent" WHERE "sentAt" IS NULL`;
+    const oldest = r?.oldest ? new Date(r.oldest).getTime() : NaN;
+    return { unsent: Number(r?.unsent ?? 0), oldestAgeSeconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0 };
+  },
+  deadLetterCounts: async (db) =>
+    byConsumer(await db.$queryRaw<Array<{ consumer: string; n: number | bigint }>>`
+        SELECT "consumer", count(*) AS "n" FROM "DeadLetter" WHERE "replayedAt" IS NULL GROUP BY "consumer"`),
 };
 
 export const PLATFORM_SQL: Record<SqlEngine, PlatformSql> = { postgres, sqlite };

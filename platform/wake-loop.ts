@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import { detached } from './tracing';
 
 /**
  * Runs a pass of background work when woken (right after a commit that created
@@ -35,7 +36,8 @@ export class WakeLoop {
       return;
     }
     clearTimeout(this.timer);
-    this.running = this.pass()
+    // A pass serves every request's work, not the one whose commit woke it: no trace or log fields of that request.
+    this.running = detached(() => this.pass())
       .then(() => undefined)
       .catch((e) => this.opts.log.error({ err: e }, this.opts.failure))
       .finally(() => {

@@ -10,7 +10,9 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Kind, parse, type DocumentNode } from 'graphql';
 import { ACTOR_HEADER, encodeActor, type Actor } from '../platform/auth';
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../platform/idempotency';
 import { createLogger } from '../platform/logger';
+import { Metrics } from '../platform/metrics';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
 import { AuthError, bearerOf, createVerifier } from './auth';
 import { guardPlugin } from './guards';
@@ -21,10 +23,13 @@ import { startSubscriptions } from './subscriptions';
 import { mountTracker } from './tracker';
 import { subgraphsOf } from './compose';
 import { loadRouterConfig } from './config';
+import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, tracedFetch } from '../platform/tracing';
 
 /** What the router knows of a request: the verified actor (none only for anonymous introspection). */
 export interface RouterContext {
   actor?: Actor;
+  /** The client's Idempotency-Key header, forwarded to subgraphs as is (they validate it). */
+  idempotencyKey?: string;
 }
 
 export interface RunningRouter {
@@ -40,7 +45,10 @@ export interface RunningRouter {
  */
 export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise<RunningRouter> {
   const config = loadRouterConfig(env);
+  initTracing('router', env);
   const log = createLogger('router', env);
+  const metrics = new Metrics('router', log);
+  const fetches = metrics.subgraphFetches();
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = { ...subgraphsOf(supergraphSdl), ...config.subgraphUrls };
   // @apollo/gateway reports anonymous usage to Apollo unless told not to, and probes cloud
@@ -59,8 +67,18 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
           // The trusted channel: subgraphs read the actor only behind the router token.
           const actor = (context as RouterContext).actor;
           if (actor) request.http?.headers.set(ACTOR_HEADER, encodeActor(actor));
+          // The client's Idempotency-Key, for the creating mutations (platform/idempotency.ts).
+          const idempotencyKey = (context as RouterContext).idempotencyKey;
+          if (idempotencyKey !== undefined) request.http?.headers.set(IDEMPOTENCY_HEADER, idempotencyKey);
         },
-        fetcher: (input, init) => fetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }) as never,
+        didReceiveResponse({ response }) {
+          fetches.answered(name, response.errors?.length ?? 0);
+          return response;
+        },
+        // tracedFetch: a client span per subgraph request, its traceparent and the request id in the headers.
+        fetcher: fetches.instrument(name, (input, init) =>
+          tracedFetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }, { service: 'router', peer: name }) as never,
+        ),
       }),
   });
 
@@ -77,7 +95,9 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     // Refuses text/plain, form posts and GETs without a preflight-forcing header (code BAD_REQUEST, HTTP 400).
     csrfPrevention: true,
     plugins: [
+      graphqlTracingPlugin(),
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
+      metrics.graphqlPlugin(),
       // Stop the subscription server when Apollo stops (before the HTTP server drains).
       { async serverWillStart() { return { async drainServer() { await subscriptions?.close(); } }; } },
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -90,6 +110,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   });
   await server.start();
 
+  app.get('/metrics', metrics.handler());
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'router' }));
   app.get('/health/ready', async (_req, res) => {
     const checks = Object.fromEntries(
@@ -128,8 +149,10 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
+    // The operation's span (a new trace: a client's traceparent is only linked) and the request id.
+    requestTracing('router', { trustTraceparent: false }),
     authenticate,
-    expressMiddleware(server, { context: async ({ res }) => ({ actor: res.locals.actor as Actor | undefined }) }),
+    expressMiddleware(server, { context: async ({ req, res }) => ({ actor: res.locals.actor as Actor | undefined, idempotencyKey: idempotencyKeyOf(req) }) }),
   );
   // Body too large or not JSON: a coded GraphQL error instead of Express's HTML page.
   app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
@@ -142,7 +165,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   });
 
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
-  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production });
+  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production, metrics: metrics.subscriptions() });
   mountTracker(app);
   // http://localhost:4000/ leads somewhere: the GraphQL endpoint (Apollo Sandbox in development).
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));
@@ -162,6 +185,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
         httpServer.closeIdleConnections();
         await hub.stop();
         await nc.drain().catch(() => undefined);
+        await flushTracing();
         log.info('router stopped');
       })()),
   };

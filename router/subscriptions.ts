@@ -29,6 +29,7 @@ import { WebSocketServer } from 'ws';
 import { requireCustomer, requireStaffOf, type Actor } from '../platform/auth';
 import { DomainError, ErrorCode } from '../platform/errors';
 import type { Logger } from '../platform/logger';
+import type { Metrics } from '../platform/metrics';
 import { AuthError, bearerOf, type Verifier } from './auth';
 import type { RouterContext } from './gateway';
 import { checkGuards, type GuardLimits } from './guards';
@@ -62,6 +63,8 @@ export interface SubscriptionDeps {
   maxBuffered: number;
   log: Logger;
   production: boolean;
+  /** Active subscriptions, pushes, push latency, slow subscribers dropped. */
+  metrics?: ReturnType<Metrics['subscriptions']>;
 }
 
 interface WsContext extends RouterContext {
@@ -78,11 +81,14 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
   private done = false;
   private lastSeq = 0;
   private readonly cleanups: Array<() => void> = [];
+  /** The item handed out last: the one graphql-ws is sending now (items are sent one at a time). */
+  lastYielded?: StreamItem;
 
   /** `maxBuffered`: changes waiting for one subscriber; bounded so a stuck client cannot grow the router. */
   constructor(
     private readonly accept: (c: OrderChange) => boolean,
     private readonly maxBuffered: number,
+    private readonly onSlow?: () => void,
   ) {}
 
   onClose(fn: () => void): void {
@@ -94,6 +100,7 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
     if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return;
     this.lastSeq = c.seq;
     if (this.items.length >= this.maxBuffered) {
+      this.onSlow?.();
       this.fail(
         new DomainError(ErrorCode.SLOW_SUBSCRIBER, `Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`),
       );
@@ -113,6 +120,7 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
+      this.lastYielded = item;
       w({ value: item, done: false });
     } else {
       this.items.push(item);
@@ -120,7 +128,7 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
   }
 
   async next(): Promise<IteratorResult<StreamItem>> {
-    if (this.items.length) return { value: this.items.shift()!, done: false };
+    if (this.items.length) return { value: (this.lastYielded = this.items.shift()!), done: false };
     if (this.done) return { value: undefined, done: true };
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -153,7 +161,11 @@ function parseCursor(after: unknown): number {
 }
 
 export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<void>; connections(): number } {
-  const { apollo, hub, log } = deps;
+  const { apollo, hub, log, metrics } = deps;
+  /** Each subscription's stream, by its per-subscription context value (for onNext). */
+  const streams = new WeakMap<object, ChangeStream>();
+  /** Changes read back from the stream for a resuming client: not live, so not in the push latency. */
+  const replayed = new WeakSet<OrderChange>();
   const schema: GraphQLSchema = Supergraph.build(deps.supergraphSdl).apiSchema().toGraphQLJSSchema();
 
   /** Runs an operation through the gateway as `actor` (the same path as HTTP, with the subgraphs' authorization). */
@@ -174,7 +186,9 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
 
   /** A live stream of matching changes, preceded by the ones after `after` when given. */
   function changes(accept: (c: OrderChange) => boolean, after: number): ChangeStream {
-    const stream = new ChangeStream(accept, deps.maxBuffered);
+    const stream = new ChangeStream(accept, deps.maxBuffered, () => metrics?.slowDropped.inc());
+    metrics?.active.inc();
+    stream.onClose(() => metrics?.active.dec());
     // Listen first, then replay: a change stored after the replay's end arrives live (duplicates are dropped by seq).
     const buffered: OrderChange[] = [];
     let replaying = after >= 0;
@@ -182,7 +196,10 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     if (replaying) {
       hub.replay(after).then(
         (missed) => {
-          for (const c of missed) stream.push(c);
+          for (const c of missed) {
+            replayed.add(c);
+            stream.push(c);
+          }
           replaying = false;
           for (const c of buffered.splice(0)) stream.push(c);
         },
@@ -217,6 +234,14 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
       if ('error' in item) throw item.error;
       return item;
     };
+  for (const f of Object.values(subscriptionFields)) {
+    const subscribe = f.subscribe!;
+    f.subscribe = async (src, args, ctx: WsContext, info) => {
+      const stream = (await subscribe(src, args, ctx, info)) as ChangeStream;
+      streams.set(ctx, stream);
+      return stream;
+    };
+  }
 
   // OrderStatusChange.order: the client's selection, read through the gateway.
   const changeType = schema.getType('OrderStatusChange') as import('graphql').GraphQLObjectType;
@@ -265,6 +290,7 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   };
 
   const wss = new WebSocketServer({ server: deps.httpServer, path: deps.path });
+  metrics?.readConnections(() => wss.clients.size);
   const expiryTimers = new Map<object, NodeJS.Timeout>();
 
   const disposable = useServer<Record<string, unknown>, { actor?: Actor }>(
@@ -331,6 +357,12 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         const actor = (args.contextValue as WsContext).actor;
         const r = await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor);
         return r as never;
+      },
+      onNext: (_ctx, _id, _payload, args) => {
+        const item = streams.get(args.contextValue as object)?.lastYielded;
+        if (!metrics || !item || 'error' in item) return;
+        metrics.pushes.inc();
+        if (!replayed.has(item)) metrics.pushLatency.observe(Math.max(0, Date.now() - Date.parse(item.occurredAt)) / 1000);
       },
       onOperation: (ctx, _id, payload, args) => {
         if (!log.isLevelEnabled('debug')) return;

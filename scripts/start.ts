@@ -48,6 +48,8 @@ const elapsed = () => (performance.now() / 1000).toFixed(1);
 
 const children = new Map<string, ChildProcess>();
 let natsProc: ChildProcess | undefined;
+/** nats-server's monitoring endpoint (JSON: /varz, /jsz, /connz), when this launcher started it. */
+let natsMonitorUrl: string | undefined;
 let postgres: EmbeddedPostgres | undefined;
 let shuttingDown: Promise<void> | undefined;
 
@@ -119,10 +121,13 @@ async function startNats(): Promise<{ url: string; name?: string }> {
       ? ` — port ${wanted} has another NATS (server ${who.name}, nats-server ${who.version}) that is not this stack's, so ordergraph runs its own beside it; services started alone find it in ${join(DATA_DIR, 'runtime.json')}`
       : ` — port ${wanted} is taken by something that is not NATS`;
   }
+  const wantedMonitor = Number(process.env.NATS_MONITOR_PORT ?? 8222);
+  const monitorPort = (await portFree(wantedMonitor)) ? wantedMonitor : await freePort();
+  natsMonitorUrl = `http://127.0.0.1:${monitorPort}`;
   const dir = join(DATA_DIR, 'nats');
   mkdirSync(dir, { recursive: true });
   const log = openSync(join(DATA_DIR, 'nats.log'), 'a');
-  natsProc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), '-m', '0', '--server_name', name], { stdio: ['ignore', log, log] });
+  natsProc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '--server_name', name], { stdio: ['ignore', log, log] });
   const url = `nats://127.0.0.1:${port}`;
   const start = Date.now();
   while (await portFree(port)) {
@@ -274,7 +279,9 @@ ${paint(1, `✔ ordergraph is running — ready in ${elapsed()} s`)}${skip.size 
   order tracker page         http://localhost:${ROUTER_PORT}/tracker
   a token                    npm run -s token -- --role customer --sub c-33   (Authorization: Bearer <token>)
   health                     http://localhost:${ROUTER_PORT}/health/ready
-  NATS                       ${nats.url}
+  NATS                       ${nats.url}${natsMonitorUrl ? `   (monitoring: ${natsMonitorUrl}/varz, /jsz)` : ''}
+  metrics (Prometheus)       router http://localhost:${ROUTER_PORT}/metrics
+${contexts.map((c) => `                             ${c.padEnd(12)} http://127.0.0.1:${portOf(c)}/metrics`).join('\n')}
   databases                  ${db.databaseUrl ?? 'PGlite per context'}
   data                       ${DATA_DIR}
   Try the bakery scenario from README.md. Stop one context to experiment:  kill <pid>  ·  start it again:  npm run service -- <name>

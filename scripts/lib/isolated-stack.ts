@@ -39,6 +39,10 @@ export interface StackOptions {
   contextEnv?: (name: ContextName, ports: Record<string, number>) => NodeJS.ProcessEnv | undefined;
   /** Extra environment for the router. */
   routerEnv?: NodeJS.ProcessEnv;
+  /** How long each service may take to become ready at start (default 120 s; a busy machine needs more). */
+  startTimeoutMs?: number;
+  /** Run the compiled build (`node dist/...js`, as the image does; `npm run build` first) instead of the sources under tsx. */
+  fromBuild?: boolean;
   /** Called with each output line of a service, by its name (a context, 'router', 'nats-server'). */
   onLine?: Partial<Record<string, (line: string) => void>>;
 }
@@ -58,6 +62,8 @@ export interface RunningStack {
   token(actor: Actor, expiresIn?: string): Promise<string>;
   /** Process ids by service name (nats-server, each context, router). */
   pids(): Record<string, number>;
+  /** The environment a service (a context or 'router') was started with: to start another replica of it. */
+  envOf(name: string): NodeJS.ProcessEnv;
 }
 
 interface Child {
@@ -92,6 +98,7 @@ export class IsolatedStack {
   private readonly children: Child[] = [];
   private tempDir?: string;
   private readonly throwawayDbs: string[] = [];
+  private readonly envs: Record<string, NodeJS.ProcessEnv> = {};
   private adminUrl?: string;
   private stopping?: Promise<void>;
 
@@ -104,6 +111,7 @@ export class IsolatedStack {
   }
 
   private launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Child {
+    this.envs[name] = env;
     const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const child: Child = { name, proc, tail: [] };
     if (this.o.logDir) {
@@ -179,8 +187,8 @@ export class IsolatedStack {
     await Promise.all(
       contexts.map(async (name) => {
         const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]), ...calls[name], ...o.contextEnv?.(name, ports) };
-        const child = this.launch(name, process.execPath, ['--import', 'tsx', `subgraphs/${name}/main.ts`], env);
-        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`));
+        const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
+        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
         say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
       }),
     );
@@ -191,8 +199,8 @@ export class IsolatedStack {
       ...Object.fromEntries(contexts.map((c) => [`SUBGRAPH_URL_${c.toUpperCase()}`, `http://127.0.0.1:${ports[c]}/graphql`])),
       ...o.routerEnv,
     };
-    const router = this.launch('router', process.execPath, ['--import', 'tsx', 'router/main.ts'], routerEnv);
-    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`));
+    const router = this.launch('router', process.execPath, entryArgs('router/main', o.fromBuild), routerEnv);
+    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`), o.startTimeoutMs);
     const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
     say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
 
@@ -211,6 +219,11 @@ export class IsolatedStack {
       ports,
       token: (actor, expiresIn = '8h') => signToken(keys.privateKey, actor, { kid: keys.kid, alg: keys.alg, expiresIn }),
       pids: () => Object.fromEntries(this.children.filter((c) => c.proc.pid !== undefined).map((c) => [c.name, c.proc.pid!])),
+      envOf: (name) => {
+        const env = this.envs[name];
+        if (!env) throw new Error(`no service ${name} in this stack`);
+        return { ...env };
+      },
     };
   }
 
@@ -236,6 +249,14 @@ export class IsolatedStack {
       }
     })());
   }
+}
+
+/** Node's arguments for an entry point (`router/main`): the build's JavaScript, or the source under tsx. */
+export function entryArgs(entry: string, fromBuild = false): string[] {
+  if (!fromBuild) return ['--import', 'tsx', `${entry}.ts`];
+  const js = join('dist', `${entry}.js`);
+  if (!existsSync(join(ROOT, js))) throw new Error(`${js} is missing: run \`npm run build\` first`);
+  return [js];
 }
 
 function failed(child: Child, why: string): Error {

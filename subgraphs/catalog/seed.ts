@@ -57,20 +57,24 @@ export const catalogSeed: StoreSeed[] = [
 
 /**
  * Idempotent: creates what is missing and announces each new product once
- * (ProductAdded through the outbox, in the same transaction). Running it again adds nothing.
+ * (ProductAdded through the outbox, in the same transaction). Running it again adds nothing,
+ * also when replicas run it at the same moment (a transaction-scoped advisory lock orders them).
  */
 export async function seedCatalog(db: CatalogDb, seed = catalogSeed): Promise<number> {
   let added = 0;
   for (const store of seed) {
     await db.$transaction(async (tx) => {
+      // Replicas starting together seed together: one at a time, so the second finds the first's rows (READ COMMITTED).
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;
       await tx.store.upsert({ where: { id: store.id }, create: { id: store.id, name: store.name, kind: store.kind }, update: {} });
       const existing = new Set((await tx.product.findMany({ where: { storeId: store.id }, select: { id: true } })).map((p) => p.id));
       for (const p of store.products.filter((p) => !existing.has(p.id))) {
         await tx.product.create({ data: { ...p, storeId: store.id } });
-        await addToOutbox(tx, ProductAdded, { productId: p.id, storeId: store.id, name: p.name, price: p.price }, { correlationId: p.id });
+        await addToOutbox(tx, ProductAdded, { productId: p.id, storeId: store.id, name: p.name, price: p.price, storeKind: store.kind }, { correlationId: p.id });
         added++;
       }
-    });
+      // Once per store at start-up: a busy machine (or a replica waiting on the lock) must not fail it at Prisma's 5 s default.
+    }, { timeout: 30_000, maxWait: 30_000 });
   }
   return added;
 }

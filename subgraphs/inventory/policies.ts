@@ -8,8 +8,11 @@ import { releaseHeld, reserveOne } from './stock';
 export const rememberProducts = policy<InventoryTx, typeof ProductAdded>({
   name: 'catalog-products',
   event: ProductAdded,
+  // A replica set's new shared database still learns the whole catalog (README: two inventory replicas).
+  replayIntoNewDatabase: true,
   async handle(tx, p) {
-    const fields = { storeId: p.storeId, name: p.name };
+    // The store's kind decides what the product may be used for (catalog's isRentable / isStocked).
+    const fields = { storeId: p.storeId, name: p.name, storeKind: p.storeKind ?? null };
     await tx.catalogProduct.upsert({ where: { id: p.productId }, create: { id: p.productId, ...fields }, update: fields });
   },
 });

@@ -1,9 +1,10 @@
+import type { IdempotencyContext } from '../../platform/idempotency';
 import DataLoader from 'dataloader';
 import { requireActor, requireRole, type AuthContext } from '../../platform/auth';
 import type { InventoryDb, StockMovement } from './db';
 import { receiveStock, stockLevels, type StockLevel } from './stock';
 
-export interface InventoryContext extends AuthContext {
+export interface InventoryContext extends AuthContext, IdempotencyContext {
   stockByProduct: DataLoader<string, StockLevel | null>;
 }
 
@@ -40,8 +41,8 @@ export function inventoryResolvers(db: InventoryDb, deps: { instanceId: string; 
     },
     Mutation: {
       receiveStock: async (_: unknown, args: { productId: string; qty: number }, ctx: InventoryContext) => {
-        requireRole(ctx, ...STOCK_KEEPERS);
-        const level = await receiveStock(db, args, deps.instanceId);
+        const actor = requireRole(ctx, ...STOCK_KEEPERS);
+        const level = await receiveStock(db, args, deps.instanceId, { actor, idempotencyKey: ctx.idempotencyKey });
         deps.onCommit();
         return stockToGraphQL(level);
       },

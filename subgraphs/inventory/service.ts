@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotencySettings, startKeyPruner } from '../../platform/idempotency';
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createInventoryClient, type InventoryDb, type InventoryTx } from './db';
 import { rememberProducts, stockPolicies } from './policies';
@@ -8,6 +9,7 @@ import { defaultInstanceId } from './rules';
 const config = z.object({
   /** This process's name in stock movements (e.g. the pod name); tells replicas apart. */
   INSTANCE_ID: z.string().trim().min(1).max(100).default(defaultInstanceId),
+  ...idempotencySettings.shape,
 });
 
 /**
@@ -23,13 +25,16 @@ export const inventorySpec: ContextSpec<InventoryDb, InventoryTx, z.infer<typeof
   produces: true,
   build: ({ db, relay, config: c, log }) => {
     const { reserveOnRequest, releaseOnCancel } = stockPolicies(c.INSTANCE_ID);
+    let stopPruner: (() => Promise<void>) | undefined;
     return {
       resolvers: inventoryResolvers(db, { instanceId: c.INSTANCE_ID, onCommit: () => relay.notify() }),
       requestContext: () => inventoryContext(db),
       policies: [rememberProducts, reserveOnRequest, releaseOnCancel],
       async start() {
         log.info({ instanceId: c.INSTANCE_ID }, 'inventory instance');
+        stopPruner = startKeyPruner(db, c, log);
       },
+      stop: async () => stopPruner?.(),
     };
   },
 };

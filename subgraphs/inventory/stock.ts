@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
+import type { Actor } from '../../platform/auth';
+import { keyedCall, runOnce } from '../../platform/idempotency';
 import { addToOutbox } from '../../platform/outbox';
+import { isStocked } from '../catalog/contracts';
 import { StockReceived, StockReleased, StockReservationFailed, StockReserved } from './contracts';
 import type { InventoryDb, InventoryTx } from './db';
 import { available, validateReceiveStock } from './rules';
@@ -46,24 +49,46 @@ export interface Handling {
 
 /**
  * A stock manager records incoming copies: on hand rises by qty, with its movement and
- * StockReceived, committed together. Only products the catalog announced can be stocked.
+ * StockReceived, committed together. Only products the catalog announced can be stocked
+ * (PRODUCT_NOT_FOUND), and only those inventory keeps count of: a library's books
+ * (catalog's isStocked; PRODUCT_NOT_STOCKED otherwise). With an Idempotency-Key
+ * (`keyed`, platform/idempotency.ts) a retry records nothing more and answers the
+ * product's stock as it is now.
  */
-export async function receiveStock(db: InventoryDb, input: unknown, instanceId: string): Promise<StockLevel> {
+export async function receiveStock(
+  db: InventoryDb,
+  input: unknown,
+  instanceId: string,
+  keyed?: { actor: Pick<Actor, 'role' | 'sub'>; idempotencyKey?: string },
+): Promise<StockLevel> {
   const cmd = validateReceiveStock(input);
-  return db.$transaction(async (tx) => {
-    const product = await tx.catalogProduct.findUnique({ where: { id: cmd.productId } });
-    if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
-    // One statement: concurrent receipts add up, none is lost.
-    const [row] = await tx.$queryRaw<StockRow[]>`
-      INSERT INTO "Stock" ("productId", "onHand", "reserved", "version") VALUES (${cmd.productId}, ${cmd.qty}, 0, 1)
-      ON CONFLICT ("productId") DO UPDATE SET "onHand" = "Stock"."onHand" + EXCLUDED."onHand", "version" = "Stock"."version" + 1, "updatedAt" = now()
-      RETURNING "productId", "onHand", "reserved", "version", "updatedAt"`;
-    const level = levelOf(row);
-    await tx.stockMovement.create({
-      data: { id: randomUUID(), productId: cmd.productId, kind: 'RECEIVED', qty: cmd.qty, instanceId, version: level.version },
-    });
-    await addToOutbox(tx, StockReceived, { ...counts(level), qty: cmd.qty, receivedAt: row.updatedAt.toISOString() }, { correlationId: cmd.productId });
-    return level;
+  const call = keyed && keyedCall(keyed.idempotencyKey, keyed.actor, 'receiveStock', cmd);
+  return runOnce<StockLevel, InventoryTx>(db, call, {
+    replay: async () => (await stockLevels(db, [cmd.productId]))[0] ?? none(cmd.productId),
+    perform: (claim) =>
+      db.$transaction(async (tx) => {
+        const product = await tx.catalogProduct.findUnique({ where: { id: cmd.productId } });
+        if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
+        if (!isStocked(product.storeKind)) {
+          throw new DomainError(ErrorCode.PRODUCT_NOT_STOCKED, `"${product.name}" is not kept in stock: inventory counts a library's books only.`, {
+            productId: product.id,
+            storeKind: product.storeKind,
+          });
+        }
+        const movementId = randomUUID();
+        await claim(tx, movementId);
+        // One statement: concurrent receipts add up, none is lost.
+        const [row] = await tx.$queryRaw<StockRow[]>`
+          INSERT INTO "Stock" ("productId", "onHand", "reserved", "version") VALUES (${cmd.productId}, ${cmd.qty}, 0, 1)
+          ON CONFLICT ("productId") DO UPDATE SET "onHand" = "Stock"."onHand" + EXCLUDED."onHand", "version" = "Stock"."version" + 1, "updatedAt" = now()
+          RETURNING "productId", "onHand", "reserved", "version", "updatedAt"`;
+        const level = levelOf(row);
+        await tx.stockMovement.create({
+          data: { id: movementId, productId: cmd.productId, kind: 'RECEIVED', qty: cmd.qty, instanceId, version: level.version },
+        });
+        await addToOutbox(tx, StockReceived, { ...counts(level), qty: cmd.qty, receivedAt: row.updatedAt.toISOString() }, { correlationId: cmd.productId });
+        return level;
+      }),
   });
 }
 

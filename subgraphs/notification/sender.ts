@@ -1,5 +1,6 @@
 import type { Logger } from '../../platform/logger';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import type { Metrics } from '../../platform/metrics';
 import { WakeLoop } from '../../platform/wake-loop';
 import type { Channel } from './channels';
 import { MessageFailed, MessageSent } from './contracts';
@@ -11,6 +12,8 @@ export interface SenderOptions extends RetryPolicy {
   sendTimeoutMs: number;
   /** How often each channel looks for messages that became due (it is also woken after each commit). */
   pollMs: number;
+  /** Counts sends by channel and outcome (ordergraph_notification_sends_total). */
+  metrics?: Metrics;
 }
 
 /**
@@ -111,6 +114,9 @@ class Lane {
     const facts = { messageId: m.id, ...about, customerId: m.customerId, status: m.status, channel: this.channel.name, attempts };
     // The business case is the order or the reservation the message is about.
     const meta = { correlationId: m.subjectId, causationId: m.eventId };
+    const channel = this.channel.name.toLowerCase();
+    const started = performance.now();
+    const sends = this.opts.metrics?.notification();
     try {
       await this.channel.send(
         { id: m.id, subjectKind: m.subjectKind, subjectId: m.subjectId, customerId: m.customerId, status: m.status, text: m.text },
@@ -119,6 +125,8 @@ class Lane {
     } catch (e) {
       const error = (e as Error).message.slice(0, 500) || 'send failed';
       const next = nextAttemptAfterFailure(attempts, this.opts);
+      sends?.duration.observe({ channel }, (performance.now() - started) / 1000);
+      sends?.sends.inc({ channel, outcome: next ? 'failed' : 'gave_up' });
       await this.db.$transaction(async (tx) => {
         await tx.message.update({ where: { id: m.id }, data: { deliveryStatus: 'FAILED', attempts, lastError: error, nextAttemptAt: next } });
         if (!next) await addToOutbox(tx, MessageFailed, { ...facts, error, failedAt: new Date().toISOString() }, meta);
@@ -131,6 +139,8 @@ class Lane {
       }
       return 'failed';
     }
+    sends?.duration.observe({ channel }, (performance.now() - started) / 1000);
+    sends?.sends.inc({ channel, outcome: 'sent' });
     const sentAt = new Date();
     await this.db.$transaction(async (tx) => {
       await tx.message.update({ where: { id: m.id }, data: { deliveryStatus: 'SENT', attempts, lastError: null, nextAttemptAt: null, sentAt } });

@@ -61,13 +61,14 @@ export const notificationSpec: ContextSpec<NotificationDb, NotificationTx, Notif
   createClient: createNotificationClient,
   config,
   produces: true,
-  build({ db, relay, log, config: c }) {
+  build({ db, relay, log, config: c, metrics }) {
     const channels = createChannels(c.NOTIFY_CHANNELS, c, log);
     const sender = new MessageSender(db, relay, log, channels, {
       sendTimeoutMs: c.NOTIFY_SEND_TIMEOUT_MS,
       maxAttempts: c.NOTIFY_MAX_ATTEMPTS,
       baseMs: c.NOTIFY_RETRY_BASE_MS,
       pollMs: c.NOTIFY_POLL_MS,
+      metrics,
     });
     return {
       resolvers: notificationResolvers(db),

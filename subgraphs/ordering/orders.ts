@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
+import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import { tagCase } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
 import type { Order, OrderingDb, OrderingTx } from './db';
-import type { PaymentClient } from './payment-client';
+import type { ApproveFailure, PaymentClient, PaymentPermit } from './payment-client';
 import { assertTransition, orderAmount, validatePlaceOrder, type OrderStatus, type PaymentMethod } from './rules';
 
 export interface OrderingDeps {
@@ -12,47 +14,116 @@ export interface OrderingDeps {
   payments: PaymentClient;
   relay: OutboxRelay;
   log: Logger;
+  /** How long a retry with the key of an order whose payment is still in flight waits for its outcome (ms). */
+  idempotencyWaitMs?: number;
+}
+
+/** Who places the order: the signed-in customer, and the Idempotency-Key of the request, if any. */
+export interface PlaceOrderCaller {
+  customerId: string;
+  idempotencyKey?: string;
 }
 
 /**
- * placeOrder, as a story (for the signed-in customer `customerId`): check the input; price it from ordering's copy of the
- * catalog; record the order as PENDING; charge it at payment (synchronously,
- * behind a breaker); then, in one transaction, mark it PAID and write OrderPlaced
- * to the outbox. If payment fails, the order is REJECTED, no event is written,
- * and if a charge may have happened anyway (a timeout) the payment is voided.
+ * placeOrder, as a story (for the signed-in customer): check the input; if the request
+ * carries an Idempotency-Key this customer already used for this input, answer that order
+ * as it is now (platform/idempotency.ts); price it from ordering's copy of the catalog;
+ * take a place at payment (refused before writing anything while the breaker is open or
+ * its one half-open trial is taken, or the bulkhead is full); record the order as PENDING
+ * together with the key; charge it at payment (synchronously, behind the breaker); then,
+ * in one transaction, mark it PAID and write OrderPlaced to the outbox.
+ *
+ * Failures: payment never reached (connection refused, unknown host, breaker opened
+ * meanwhile) → the PENDING order and its key are removed and PAYMENT_UNAVAILABLE (with
+ * `reason`) says nothing was written. Payment declined or too slow → the order is REJECTED
+ * (no event; an uncertain charge is voided by recovery) and the error carries its orderId.
+ * Any other failure once the order was written → an error that carries `orderId` (the
+ * order's outcome is settled by recovery): a client always has a handle.
  */
-export async function placeOrder(deps: OrderingDeps, customerId: string, input: unknown): Promise<Order> {
+export async function placeOrder(deps: OrderingDeps, caller: PlaceOrderCaller | string, input: unknown): Promise<Order> {
   const { db, payments } = deps;
+  const { customerId, idempotencyKey } = typeof caller === 'string' ? { customerId: caller, idempotencyKey: undefined } : caller;
   // The customer is the signed-in one (the caller passes the token's subject), never a field of the input.
   const cmd = validatePlaceOrder({ ...(input && typeof input === 'object' ? input : {}), customerId });
-  const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
-  if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
-  // Refuse before writing anything when payment cannot be called now (breaker open, bulkhead full).
-  payments.assertAvailable();
+  const call = keyedCall(idempotencyKey, { role: 'customer', sub: customerId }, 'placeOrder', cmd);
 
-  const order = await db.order.create({
-    data: {
-      id: randomUUID(),
-      customerId: cmd.customerId,
-      productId: product.id,
-      productName: product.name,
-      storeId: product.storeId,
-      qty: cmd.qty,
-      unitPrice: product.price,
-      amount: orderAmount(product.price, cmd.qty),
-      paymentMethod: cmd.paymentMethod,
-      deliveryAddress: cmd.deliveryAddress,
-      status: 'PENDING',
+  return runOnce<Order, OrderingTx>(db, call, {
+    replay: (orderId) => replayOrder(deps, orderId),
+    perform: async (claim) => {
+      const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
+      if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
+      // Refuse before writing anything when payment cannot be called now (breaker open or its trial taken, bulkhead full).
+      let permit: PaymentPermit;
+      try {
+        permit = payments.reserve();
+      } catch (e) {
+        // A concurrent call with this key may have taken the place (and the key) meanwhile: its result is the answer.
+        const winner = call && (await findKeyed(db, call));
+        if (winner) return replayOrder(deps, winner.resultId);
+        throw e;
+      }
+      let order: Order;
+      try {
+        const id = randomUUID();
+        order = await db.$transaction(async (tx) => {
+          await claim(tx, id);
+          return tx.order.create({
+            data: {
+              id,
+              customerId: cmd.customerId,
+              productId: product.id,
+              productName: product.name,
+              storeId: product.storeId,
+              qty: cmd.qty,
+              unitPrice: product.price,
+              amount: orderAmount(product.price, cmd.qty),
+              paymentMethod: cmd.paymentMethod,
+              deliveryAddress: cmd.deliveryAddress,
+              status: 'PENDING',
+            },
+          });
+        });
+      } catch (e) {
+        permit.release();
+        throw e;
+      }
+      try {
+        return await chargeAndSettle(deps, order, permit, call);
+      } catch (e) {
+        throw withOrderHandle(e, order.id, deps.log);
+      }
     },
   });
+}
+
+/** Errors of orders taken back because payment was never reached. */
+const withdrawn = new WeakSet<DomainError>();
+
+/** The written PENDING order: charge it, then PAID + OrderPlaced, or REJECTED / removed. */
+async function chargeAndSettle(deps: OrderingDeps, order: Order, permit: PaymentPermit, call: KeyedCall | undefined): Promise<Order> {
+  const { db, payments } = deps;
   const log = deps.log.child({ orderId: order.id, customerId: order.customerId });
+  // The rest of this request's log lines (here and in what it calls) and its span name the order.
+  tagCase({ orderId: order.id });
   log.info({ productId: order.productId, qty: order.qty, amount: order.amount }, 'order recorded, charging payment');
 
   let paymentId: string;
   try {
-    ({ paymentId } = await payments.approve({ orderId: order.id, customerId: order.customerId, amount: order.amount, method: order.paymentMethod as PaymentMethod }));
+    ({ paymentId } = await payments.approve({ orderId: order.id, customerId: order.customerId, amount: order.amount, method: order.paymentMethod as PaymentMethod }, permit));
   } catch (e) {
-    const failure = (e as { failure?: { code: string; maybeCharged: boolean } }).failure;
+    const failure = (e as { failure?: ApproveFailure }).failure;
+    if (failure && !failure.reached) {
+      // Payment never saw this order, so nothing exists there: take the order (and its key) back,
+      // so a wrong PAYMENT_URL or a stopped payment leaves nothing behind and the key may be retried.
+      await db.$transaction(async (tx) => {
+        if (call) await tx.idempotencyKey.deleteMany({ where: { scope: call.scope, key: call.key, resultId: order.id } });
+        await tx.order.deleteMany({ where: { id: order.id, status: 'PENDING' } });
+      });
+      log.warn({ reason: failure.reason }, 'order withdrawn: payment was not reached');
+      const refused = new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, failure.message, { reason: failure.reason });
+      withdrawn.add(refused);
+      throw refused;
+    }
     await db.order.update({
       where: { id: order.id },
       data: { status: 'REJECTED', rejectionCode: failure?.code ?? ErrorCode.PAYMENT_UNAVAILABLE, voidPending: failure?.maybeCharged ?? true, version: { increment: 1 } },
@@ -67,9 +138,70 @@ export async function placeOrder(deps: OrderingDeps, customerId: string, input: 
     throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now. Please retry shortly.', { orderId: order.id });
   }
 
-  const paid = await settlePaid(deps, order, paymentId, null);
+  let paid: Order;
+  try {
+    paid = await settlePaid(deps, order, paymentId, null);
+  } catch (e) {
+    // Charged, but not recorded as PAID (a database error or timeout): recovery finds the
+    // approved payment and completes the order. Tell the client which order, and that it stands.
+    log.error({ err: e, paymentId }, 'payment approved but the order could not be marked PAID; recovery completes it');
+    throw new DomainError(
+      ErrorCode.ORDER_OUTCOME_PENDING,
+      `Order ${order.id} was recorded and payment approved; confirming it is delayed. It completes shortly: read order(id), or retry with the same Idempotency-Key.`,
+      { orderId: order.id, status: 'PENDING' },
+    );
+  }
   log.info({ paymentId }, 'order paid');
   return paid;
+}
+
+/**
+ * Every error once an order was written names it (`extensions.orderId`): a coded error keeps
+ * its code; anything unexpected becomes ORDER_OUTCOME_PENDING (the cause goes to the log,
+ * recovery settles the order).
+ */
+function withOrderHandle(e: unknown, orderId: string, log: Logger): DomainError {
+  if (e instanceof DomainError) {
+    // A withdrawn order (payment never reached) no longer exists: no handle to give.
+    if (!withdrawn.has(e)) e.extensions.orderId ??= orderId;
+    return e;
+  }
+  log.error({ err: e, orderId }, 'placeOrder failed after the order was written');
+  return new DomainError(
+    ErrorCode.ORDER_OUTCOME_PENDING,
+    `Order ${orderId} was recorded but its payment outcome is not known yet. Read order(id), or retry with the same Idempotency-Key.`,
+    { orderId, status: 'PENDING' },
+  );
+}
+
+/**
+ * The answer to a retry with a known key: the order as it is now. While its payment is
+ * still in flight (PENDING), waits up to `idempotencyWaitMs` for the outcome, then answers
+ * IDEMPOTENCY_KEY_IN_PROGRESS with the orderId. A REJECTED order answers as the first call
+ * did: its rejection code, with the orderId (a new attempt needs a new key).
+ */
+async function replayOrder(deps: OrderingDeps, orderId: string): Promise<Order> {
+  const deadline = Date.now() + (deps.idempotencyWaitMs ?? 3000);
+  for (;;) {
+    const order = await deps.db.order.findUnique({ where: { id: orderId } });
+    if (order && order.status === 'REJECTED') {
+      const code = order.rejectionCode === ErrorCode.PAYMENT_DECLINED ? ErrorCode.PAYMENT_DECLINED : ErrorCode.PAYMENT_UNAVAILABLE;
+      throw new DomainError(code, `Order ${orderId} was rejected (${code}); this Idempotency-Key answers that. Use a new key to try again.`, {
+        orderId,
+        status: 'REJECTED',
+      });
+    }
+    if (order && order.status !== 'PENDING') return order;
+    // Gone: withdrawn with its key (payment was not reached) since the key was read; retrying starts afresh.
+    if (!order || Date.now() >= deadline) {
+      throw new DomainError(
+        ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
+        'A request with this Idempotency-Key is still being processed. Retry shortly with the same key.',
+        order ? { orderId, status: order.status } : {},
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** PENDING → PAID and OrderPlaced, committed together. */

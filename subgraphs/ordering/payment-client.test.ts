@@ -79,3 +79,43 @@ test('a timeout may have charged (the order is voided later); a refused connecti
   await expect(nowhere.approve(req('refused'))).rejects.toMatchObject({ failure: { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false } });
   nowhere.shutdown();
 });
+
+test('reserve() takes the bulkhead place at once: orders arriving together cannot all pass before any calls payment', () => {
+  const c = client({ maxConcurrent: 2 });
+  const a = c.reserve();
+  c.reserve();
+  expect(codeOf(() => c.reserve())).toBe('PAYMENT_UNAVAILABLE/BUSY');
+  a.release();
+  a.release(); // idempotent: gives back one place only
+  c.reserve();
+  expect(codeOf(() => c.reserve())).toBe('PAYMENT_UNAVAILABLE/BUSY');
+  c.shutdown();
+});
+
+test('half-open: one order holds the trial call; the others are refused (CIRCUIT_OPEN) until it settles', async () => {
+  const c = client({ resetMs: 200, maxConcurrent: 10 });
+  behaviour = { status: 500, delayMs: 0 };
+  for (let i = 0; i < 3; i++) await c.approve(req(`f-${i}`)).catch(() => undefined);
+  expect(c.breaker.opened).toBe(true);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(c.breaker.halfOpen).toBe(true);
+  const trial = c.reserve();
+  for (let i = 0; i < 5; i++) expect(codeOf(() => c.reserve())).toBe('PAYMENT_UNAVAILABLE/CIRCUIT_OPEN');
+  // The trial's order was not written after all (e.g. its transaction failed): the trial is free again.
+  trial.release();
+  const second = c.reserve();
+  behaviour = { status: 200, delayMs: 0 };
+  await c.approve(req('trial'), second);
+  expect(c.breaker.closed).toBe(true);
+  c.reserve();
+  c.reserve();
+  c.shutdown();
+});
+
+test('payment not reached (refused, unknown host) is marked: nothing can exist there for the order', async () => {
+  for (const baseUrl of [`http://127.0.0.1:${await freePort()}`, 'http://payment.invalid:4003']) {
+    const c = client({ baseUrl });
+    await expect(c.approve(req('nowhere'))).rejects.toMatchObject({ failure: { reached: false, reason: 'UNREACHABLE', maybeCharged: false }, extensions: { reason: 'UNREACHABLE' } });
+    c.shutdown();
+  }
+});

@@ -2,7 +2,11 @@ import CircuitBreaker from 'opossum';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
+import { tracedFetch } from '../../platform/tracing';
 import type { PAYMENT_METHODS } from '../payment/contracts';
+
+/** Who calls whom, for the client span (platform/tracing.ts). */
+const PEER = { service: 'ordering', peer: 'payment' };
 
 export interface PaymentClientConfig {
   /** Payment's internal base URL, e.g. http://127.0.0.1:4003 — never the router. */
@@ -37,8 +41,25 @@ class PaymentDeclined extends Error {
   }
 }
 
-/** The outcome of a failed approve call, for deciding whether a charge might exist. */
-export type ApproveFailure = { code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE'; maybeCharged: boolean; message: string };
+/**
+ * The outcome of a failed approve call, for deciding whether a charge might exist.
+ * `reached`: false when the request provably never reached payment (connection refused,
+ * host unknown, breaker open, bulkhead full): nothing can exist at payment for the order.
+ * `reason` (for clients): CIRCUIT_OPEN, BUSY or UNREACHABLE for those.
+ */
+export type ApproveFailure = {
+  code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE';
+  maybeCharged: boolean;
+  reached: boolean;
+  reason?: 'CIRCUIT_OPEN' | 'BUSY' | 'UNREACHABLE';
+  message: string;
+};
+
+/** A place in the bulkhead (and, while the breaker is half-open, the one trial call), taken before the order is written. */
+export interface PaymentPermit {
+  /** Gives the place back; idempotent. approve() releases the permit it is given. */
+  release(): void;
+}
 
 /**
  * Ordering's one synchronous dependency. Approve goes through a circuit breaker
@@ -49,6 +70,10 @@ export type ApproveFailure = { code: 'PAYMENT_DECLINED' | 'PAYMENT_UNAVAILABLE';
 export class PaymentClient {
   readonly breaker: CircuitBreaker<[ApproveRequest], { paymentId: string }>;
   private inFlight = 0;
+  /** While half-open: an order holds the one trial call (from reserve() until its approve() settles). */
+  private trialHeld = false;
+  /** Told of every refusal made before trying (metrics: ordergraph_breaker_refusals_total). */
+  onRefused?: (reason: 'CIRCUIT_OPEN' | 'BUSY') => void;
 
   constructor(
     private readonly cfg: PaymentClientConfig,
@@ -76,49 +101,82 @@ export class PaymentClient {
    * database write and no payment call.
    */
   assertAvailable(): void {
-    if (this.breaker.opened && !this.breaker.halfOpen) {
+    // Half-open lets exactly one trial call through (opossum rejects the rest with EOPENBREAKER
+    // once it fired): while an order holds the trial, or opossum already fired it, others are refused here.
+    const trialTaken = this.breaker.halfOpen && (this.trialHeld || !this.breaker.pendingClose);
+    if ((this.breaker.opened && !this.breaker.halfOpen) || trialTaken) {
+      this.onRefused?.('CIRCUIT_OPEN');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
     }
     if (this.inFlight >= this.cfg.maxConcurrent) {
+      this.onRefused?.('BUSY');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
     }
   }
 
-  /** Charges the order (idempotent by order id at payment). Throws ApproveFailure-carrying DomainErrors. */
-  async approve(req: ApproveRequest): Promise<{ paymentId: string }> {
+  /**
+   * assertAvailable(), and takes the place at once (synchronously), so orders arriving
+   * together cannot all pass the check before any of them calls payment: the bulkhead
+   * counts reserved places, and in half-open only the reserving order gets the trial call.
+   * Throws PAYMENT_UNAVAILABLE (reason CIRCUIT_OPEN or BUSY).
+   */
+  reserve(): PaymentPermit {
+    this.assertAvailable();
+    const trial = this.breaker.halfOpen;
+    if (trial) this.trialHeld = true;
     this.inFlight++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        if (trial) this.trialHeld = false;
+      },
+    };
+  }
+
+  /**
+   * Charges the order (idempotent by order id at payment). Throws ApproveFailure-carrying
+   * DomainErrors. `permit` from reserve() (released when the call settles); without one the
+   * call takes a place unchecked.
+   */
+  async approve(req: ApproveRequest, permit?: PaymentPermit): Promise<{ paymentId: string }> {
+    if (!permit) this.inFlight++;
     try {
       return await this.breaker.fire(req);
     } catch (e) {
       throw this.toFailure(e as Error & { code?: string });
     } finally {
-      this.inFlight--;
+      if (permit) permit.release();
+      else this.inFlight--;
     }
   }
 
   private toFailure(e: Error & { code?: string }): DomainError & { failure: ApproveFailure } {
     let failure: ApproveFailure;
-    if (e instanceof PaymentDeclined) failure = { code: 'PAYMENT_DECLINED', maybeCharged: false, message: e.message };
+    if (e instanceof PaymentDeclined) failure = { code: 'PAYMENT_DECLINED', maybeCharged: false, reached: true, message: e.message };
     else if (e.code === 'EOPENBREAKER')
-      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now (circuit open). Please retry shortly.' };
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, reached: false, reason: 'CIRCUIT_OPEN', message: 'Payment is unavailable right now (circuit open). Please retry shortly.' };
     else if (e.code === 'ESEMLOCKED')
-      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is busy right now (too many pending payments). Please retry shortly.' };
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, reached: false, reason: 'BUSY', message: 'Payment is busy right now (too many pending payments). Please retry shortly.' };
     else if (isRefused(e))
-      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, message: 'Payment is unavailable right now. Please retry shortly.' };
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: false, reached: false, reason: 'UNREACHABLE', message: 'Payment cannot be reached right now. Please retry shortly.' };
     else
       // A timeout or a broken answer: payment may have charged; the order is voided at payment.
-      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: true, message: 'Payment did not answer in time. Please retry shortly.' };
-    const err = new DomainError(ErrorCode[failure.code], failure.message) as DomainError & { failure: ApproveFailure };
+      failure = { code: 'PAYMENT_UNAVAILABLE', maybeCharged: true, reached: true, message: 'Payment did not answer in time. Please retry shortly.' };
+    const err = new DomainError(ErrorCode[failure.code], failure.message, failure.reason ? { reason: failure.reason } : {}) as DomainError & { failure: ApproveFailure };
     err.failure = failure;
     return err;
   }
 
   /** What payment knows about an order; null when it has no payment. Used by recovery. */
   async find(orderId: string): Promise<PaymentLookup> {
-    const res = await fetch(`${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`, {
-      headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token },
-      signal: AbortSignal.timeout(this.cfg.timeoutMs * 3),
-    });
+    const res = await tracedFetch(
+      `${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`,
+      { headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token }, signal: AbortSignal.timeout(this.cfg.timeoutMs * 3) },
+      PEER,
+    );
     if (res.status === 404) return null;
     if (!res.ok) throw new Error(`payment lookup answered ${res.status}`);
     return (await res.json()) as PaymentLookup;
@@ -134,13 +192,13 @@ export class PaymentClient {
   }
 
   private async post(path: string, body: unknown, timeoutMs = this.cfg.timeoutMs + 100): Promise<{ paymentId: string }> {
-    const res = await fetch(`${this.cfg.baseUrl}${path}`, {
+    const res = await tracedFetch(`${this.cfg.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.cfg.token },
       body: JSON.stringify(body),
       // The breaker's timeout answers the caller; this one frees the socket.
       signal: AbortSignal.timeout(timeoutMs),
-    });
+    }, PEER);
     const json = (await res.json().catch(() => ({}))) as { paymentId?: string; code?: string; message?: string };
     if (res.status === 422 && json.code === 'PAYMENT_DECLINED') throw new PaymentDeclined(json.message ?? 'Payment declined.');
     if (!res.ok || (path === '/internal/payments' && !json.paymentId)) throw new Error(`payment answered ${res.status}`);

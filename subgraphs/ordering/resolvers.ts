@@ -1,5 +1,6 @@
 import { requireAccess, requireActor, requireCustomer, requireRole, type AuthContext } from '../../platform/auth';
 import { DomainError, ErrorCode } from '../../platform/errors';
+import type { IdempotencyContext } from '../../platform/idempotency';
 import type { Order, OrderingDb } from './db';
 import { cancelOrder } from './cancellation';
 import { placeOrder, type OrderingDeps } from './orders';
@@ -31,7 +32,8 @@ export function orderingResolvers(deps: OrderingDeps) {
     },
     Mutation: {
       /** A customer, for themselves. */
-      placeOrder: async (_: unknown, args: { input: unknown }, ctx: AuthContext) => toGraphQL(await placeOrder(deps, requireCustomer(ctx), args.input)),
+      placeOrder: async (_: unknown, args: { input: unknown }, ctx: AuthContext & IdempotencyContext) =>
+        toGraphQL(await placeOrder(deps, { customerId: requireCustomer(ctx), idempotencyKey: ctx.idempotencyKey }, args.input)),
       /** The order's customer or an admin. */
       cancelOrder: async (_: unknown, args: { orderId: string; reason?: string | null }, ctx: AuthContext) => {
         requireRole(ctx, 'customer', 'admin');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotencySettings, startKeyPruner } from '../../platform/idempotency';
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createOrderingClient, type OrderingDb, type OrderingTx } from './db';
 import { recoverOrders, type OrderingDeps } from './orders';
@@ -27,6 +28,9 @@ const config = z.object({
   RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A PENDING order older than this is considered abandoned by a crash. */
   RECOVERY_STALE_MS: z.coerce.number().int().positive().default(30_000),
+  /** A retry with the Idempotency-Key of an order whose payment is in flight waits this long for the outcome, then answers IDEMPOTENCY_KEY_IN_PROGRESS. */
+  IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).default(3000),
+  ...idempotencySettings.shape,
 });
 type OrderingConfig = z.infer<typeof config>;
 
@@ -37,7 +41,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
   createClient: createOrderingClient,
   config,
   produces: true,
-  build({ db, relay, log, config: c }) {
+  build({ db, relay, log, config: c, metrics }) {
     const payments = new PaymentClient(
       {
         baseUrl: c.PAYMENT_URL.replace(/\/+$/, ''),
@@ -50,8 +54,11 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
       },
       log,
     );
-    const deps: OrderingDeps = { db, relay, log, payments };
+    metrics.breakers().observe('payment', payments.breaker);
+    payments.onRefused = (reason) => metrics.breakers().refused('payment', reason);
+    const deps: OrderingDeps = { db, relay, log, payments, idempotencyWaitMs: c.IDEMPOTENCY_WAIT_MS };
     let timer: NodeJS.Timeout | undefined;
+    let stopPruner: (() => Promise<void>) | undefined;
     let recovering: Promise<unknown> | undefined;
     return {
       resolvers: orderingResolvers(deps),
@@ -65,6 +72,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
         failCancellation,
       ],
       async start() {
+        stopPruner = startKeyPruner(db, c, log);
         timer = setInterval(() => {
           recovering ??= recoverOrders(deps, c.RECOVERY_STALE_MS)
             .catch((e) => log.error({ err: e }, 'order recovery failed'))
@@ -73,6 +81,7 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
       },
       async stop() {
         clearInterval(timer);
+        await stopPruner?.();
         await recovering;
         payments.shutdown();
       },

@@ -9,7 +9,8 @@ export const rememberProducts = policy<RentalTx, typeof ProductAdded>({
   name: 'catalog-products',
   event: ProductAdded,
   async handle(tx, p) {
-    const fields = { storeId: p.storeId, name: p.name };
+    // The store's kind decides what the product may be used for (catalog's isRentable / isStocked).
+    const fields = { storeId: p.storeId, name: p.name, storeKind: p.storeKind ?? null };
     await tx.catalogProduct.upsert({ where: { id: p.productId }, create: { id: p.productId, ...fields }, update: fields });
   },
 });

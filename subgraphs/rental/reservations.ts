@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
+import { keyedCall, runOnce } from '../../platform/idempotency';
 import { addToOutbox } from '../../platform/outbox';
+import { isRentable } from '../catalog/contracts';
 import { ReservationCancelled, ReservationConfirmed, ReservationFailed, ReservationRequested } from './contracts';
 import type { RentalDb, RentalTx, Reservation } from './db';
 import { assertCancellable, validateRequest, validateReservationId, type ReservationStatus } from './rules';
@@ -19,17 +21,34 @@ const snapshot = (r: Reservation) => ({
  * A customer asks for one copy of a book. The reservation is recorded as REQUESTED with
  * ReservationRequested in the same commit and the answer comes at once: inventory
  * decides later, from the event, so requests are taken even while inventory is down.
+ * Only rentable products (a library's books: catalog's isRentable) are taken:
+ * PRODUCT_NOT_RENTABLE otherwise, before anything is written. With an Idempotency-Key
+ * (platform/idempotency.ts) a retry answers the first reservation as it is now.
  */
-export async function requestReservation(db: RentalDb, input: unknown): Promise<Reservation> {
+export async function requestReservation(db: RentalDb, input: unknown, idempotencyKey?: string): Promise<Reservation> {
   const cmd = validateRequest(input);
-  const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
-  if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
-  return db.$transaction(async (tx) => {
-    const r = await tx.reservation.create({
-      data: { id: randomUUID(), customerId: cmd.customerId, productId: product.id, title: product.name, status: 'REQUESTED' },
-    });
-    await addToOutbox(tx, ReservationRequested, { ...snapshot(r), status: 'REQUESTED' }, { correlationId: r.id });
-    return r;
+  const call = keyedCall(idempotencyKey, { role: 'customer', sub: cmd.customerId }, 'requestReservation', cmd);
+  return runOnce<Reservation, RentalTx>(db, call, {
+    replay: async (id) => db.reservation.findUniqueOrThrow({ where: { id } }),
+    perform: async (claim) => {
+      const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
+      if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
+      if (!isRentable(product.storeKind)) {
+        throw new DomainError(ErrorCode.PRODUCT_NOT_RENTABLE, `"${product.name}" cannot be rented: only a library's books can be reserved.`, {
+          productId: product.id,
+          storeKind: product.storeKind,
+        });
+      }
+      return db.$transaction(async (tx) => {
+        const id = randomUUID();
+        await claim(tx, id);
+        const r = await tx.reservation.create({
+          data: { id, customerId: cmd.customerId, productId: product.id, title: product.name, status: 'REQUESTED' },
+        });
+        await addToOutbox(tx, ReservationRequested, { ...snapshot(r), status: 'REQUESTED' }, { correlationId: r.id });
+        return r;
+      });
+    },
   });
 }
 

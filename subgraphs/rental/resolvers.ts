@@ -1,4 +1,5 @@
 import { requireAccess, requireCustomer, requireRole, type AuthContext } from '../../platform/auth';
+import type { IdempotencyContext } from '../../platform/idempotency';
 import type { RentalDb, Reservation } from './db';
 import { cancelReservation, requestReservation } from './reservations';
 
@@ -22,10 +23,10 @@ export function rentalResolvers(db: RentalDb, onCommit: () => void) {
       },
     },
     Mutation: {
-      requestReservation: async (_: unknown, args: { input: Record<string, unknown> }, ctx: AuthContext) => {
+      requestReservation: async (_: unknown, args: { input: Record<string, unknown> }, ctx: AuthContext & IdempotencyContext) => {
         // The customer is whoever signed in: the input has no customer id.
         const customerId = requireCustomer(ctx);
-        const r = await requestReservation(db, { ...args.input, customerId });
+        const r = await requestReservation(db, { ...args.input, customerId }, ctx.idempotencyKey);
         onCommit();
         return toGraphQL(r);
       },

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { forbidden } from '../../platform/auth';
 import { DomainError, ErrorCode } from '../../platform/errors';
+import { keyedCall, runOnce } from '../../platform/idempotency';
 import { addToOutbox } from '../../platform/outbox';
 import { GiftExchanged, GiftUsed } from './contracts';
-import type { Gift, RewardsDb } from './db';
+import type { Gift, RewardsDb, RewardsTx } from './db';
 import type { MessageDispatcher } from './messages';
 import { GIFTS, giftMessageText, giftOffer } from './rules';
 
@@ -19,30 +20,39 @@ function input(field: string, value: unknown): string {
 /**
  * Points for a gift, for the signed-in customer. The debit is one conditional UPDATE
  * (`points >= cost`): two concurrent exchanges cannot both spend the same points, and the
- * wallet never goes negative.
+ * wallet never goes negative. With an Idempotency-Key (platform/idempotency.ts) a retry
+ * spends nothing more and answers the first gift as it is now.
  */
-export async function exchangeGift(db: RewardsDb, customerId: string, rawGiftId: unknown): Promise<Gift> {
+export async function exchangeGift(db: RewardsDb, customerId: string, rawGiftId: unknown, idempotencyKey?: string): Promise<Gift> {
   const offerId = input('giftId', rawGiftId);
-  const offer = giftOffer(offerId);
-  if (!offer) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${offerId}; the catalog has ${GIFTS.map((g) => g.giftId).join(', ')}.`, { giftId: offerId });
-  return db.$transaction(async (tx) => {
-    const { count } = await tx.wallet.updateMany({ where: { customerId, points: { gte: offer.cost } }, data: { points: { decrement: offer.cost } } });
-    if (count === 0) {
-      const wallet = await tx.wallet.findUnique({ where: { customerId } });
-      throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `${offer.name} costs ${offer.cost} points; the wallet holds ${wallet?.points ?? 0}.`, {
-        cost: offer.cost,
-        points: wallet?.points ?? 0,
+  const call = keyedCall(idempotencyKey, { role: 'customer', sub: customerId }, 'exchangeGift', { customerId, giftId: offerId });
+  return runOnce<Gift, RewardsTx>(db, call, {
+    replay: async (id) => db.gift.findUniqueOrThrow({ where: { id } }),
+    perform: async (claim) => {
+      const offer = giftOffer(offerId);
+      if (!offer) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${offerId}; the catalog has ${GIFTS.map((g) => g.giftId).join(', ')}.`, { giftId: offerId });
+      return db.$transaction(async (tx) => {
+        const id = randomUUID();
+        await claim(tx, id);
+        const { count } = await tx.wallet.updateMany({ where: { customerId, points: { gte: offer.cost } }, data: { points: { decrement: offer.cost } } });
+        if (count === 0) {
+          const wallet = await tx.wallet.findUnique({ where: { customerId } });
+          throw new DomainError(ErrorCode.INSUFFICIENT_POINTS, `${offer.name} costs ${offer.cost} points; the wallet holds ${wallet?.points ?? 0}.`, {
+            cost: offer.cost,
+            points: wallet?.points ?? 0,
+          });
+        }
+        const wallet = await tx.wallet.findUniqueOrThrow({ where: { customerId } });
+        const gift = await tx.gift.create({ data: { id, customerId, giftId: offer.giftId, name: offer.name, cost: offer.cost } });
+        await addToOutbox(
+          tx,
+          GiftExchanged,
+          { giftId: gift.id, offerId: offer.giftId, customerId, cost: offer.cost, balance: wallet.points, exchangedAt: gift.exchangedAt.toISOString() },
+          { correlationId: gift.id },
+        );
+        return gift;
       });
-    }
-    const wallet = await tx.wallet.findUniqueOrThrow({ where: { customerId } });
-    const gift = await tx.gift.create({ data: { id: randomUUID(), customerId, giftId: offer.giftId, name: offer.name, cost: offer.cost } });
-    await addToOutbox(
-      tx,
-      GiftExchanged,
-      { giftId: gift.id, offerId: offer.giftId, customerId, cost: offer.cost, balance: wallet.points, exchangedAt: gift.exchangedAt.toISOString() },
-      { correlationId: gift.id },
-    );
-    return gift;
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../../platform/logger';
 import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
+import { tracedFetch } from '../../platform/tracing';
 
 export interface NotificationClientConfig {
   /** Notification's internal base URL, e.g. http://127.0.0.1:4006 — never the router. */
@@ -54,13 +55,13 @@ export class NotificationClient {
   }
 
   private async post(req: MessageRequest): Promise<{ messageId: string }> {
-    const res = await fetch(`${this.cfg.baseUrl}/internal/messages`, {
+    const res = await tracedFetch(`${this.cfg.baseUrl}/internal/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.cfg.token },
       body: JSON.stringify(req),
       // The breaker's timeout answers the caller; this one frees the socket.
       signal: AbortSignal.timeout(this.cfg.timeoutMs + 100),
-    });
+    }, { service: 'rewards', peer: 'notification' });
     const json = (await res.json().catch(() => ({}))) as { messageId?: unknown };
     if (!res.ok || typeof json.messageId !== 'string') throw new Error(`notification answered ${res.status}`);
     return { messageId: json.messageId };

@@ -1,4 +1,5 @@
 import { requireActor, requireCustomer, type AuthContext } from '../../platform/auth';
+import type { IdempotencyContext } from '../../platform/idempotency';
 import type { Gift, MissionView, RewardsDb } from './db';
 import { exchangeGift, useGift } from './gifts';
 import type { MessageDispatcher } from './messages';
@@ -45,8 +46,8 @@ export function rewardsResolvers(db: RewardsDb, dispatcher: Pick<MessageDispatch
         (await db.gift.findMany({ where: { customerId: requireCustomer(ctx) }, orderBy: { exchangedAt: 'desc' }, take: 200 })).map(giftToGraphQL),
     },
     Mutation: {
-      exchangeGift: async (_: unknown, args: { giftId: string }, ctx: AuthContext) => {
-        const gift = await exchangeGift(db, requireCustomer(ctx), args.giftId);
+      exchangeGift: async (_: unknown, args: { giftId: string }, ctx: AuthContext & IdempotencyContext) => {
+        const gift = await exchangeGift(db, requireCustomer(ctx), args.giftId, ctx.idempotencyKey);
         onCommit();
         return giftToGraphQL(gift);
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotencySettings, startKeyPruner } from '../../platform/idempotency';
 import { startContext, type ContextSpec } from '../../platform/service';
 import { createRewardsClient, type RewardsDb, type RewardsTx } from './db';
 import { MessageDispatcher } from './messages';
@@ -15,6 +16,7 @@ const config = z.object({
   REWARDS_NOTIFY_RESET_MS: z.coerce.number().int().positive().default(5000),
   /** How often queued messages are retried. */
   REWARDS_MESSAGE_POLL_MS: z.coerce.number().int().positive().default(1000),
+  ...idempotencySettings.shape,
 });
 export type RewardsConfig = z.infer<typeof config>;
 
@@ -36,6 +38,7 @@ export const rewardsSpec: ContextSpec<RewardsDb, RewardsTx, RewardsConfig, objec
       timeoutMs: c.REWARDS_NOTIFY_TIMEOUT_MS,
       onCommit: () => relay.notify(),
     });
+    let stopPruner: (() => Promise<void>) | undefined;
     return {
       resolvers: rewardsResolvers(db, dispatcher, () => relay.notify()),
       policies: rewardsPolicies,
@@ -43,8 +46,10 @@ export const rewardsSpec: ContextSpec<RewardsDb, RewardsTx, RewardsConfig, objec
       afterCommit: () => dispatcher.notify(),
       async start() {
         dispatcher.start();
+        stopPruner = startKeyPruner(db, c, log);
       },
       async stop() {
+        await stopPruner?.();
         await dispatcher.stop();
         client.shutdown();
       },

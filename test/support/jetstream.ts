@@ -8,6 +8,8 @@ export interface StreamMessage {
   subject: string;
   /** The Nats-Msg-Id header the publisher set (the outbox relay sets the event id). */
   msgId: string | undefined;
+  /** The W3C trace context header the outbox relay sets for a traced event. */
+  traceparent: string | undefined;
   raw: string;
   /** The parsed body, or undefined when it is not JSON. */
   body: any;
@@ -48,7 +50,7 @@ export async function openJetStream(url: string): Promise<TestJetStream> {
         } catch {
           body = undefined;
         }
-        out.push({ seq: m.seq, subject: m.subject, msgId: m.header?.get('Nats-Msg-Id') || undefined, raw, body });
+        out.push({ seq: m.seq, subject: m.subject, msgId: m.header?.get('Nats-Msg-Id') || undefined, traceparent: m.header?.get('traceparent') || undefined, raw, body });
       }
       return out;
     },

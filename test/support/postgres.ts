@@ -11,6 +11,8 @@ import { DEFAULT_TEST_SERVER_URL, redact } from './global-setup';
  * setup (test/support/global-setup.ts) sets to the server it chose or started, else 127.0.0.1:5432.
  */
 export const testServerUrl = () => process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_SERVER_URL;
+/** The same, read when a test file loads (after the global setup chose the server). */
+export const TEST_SERVER_URL = testServerUrl();
 const PREFIX = 'og_test_';
 
 /** Refuses anything that is not a throwaway test database: tests drop what they create. */

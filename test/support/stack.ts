@@ -21,10 +21,10 @@ export interface GraphQLResponse<T = any> {
 
 /** A caller of the router with one identity. */
 export interface Client {
-  /** GraphQL through the router with this client's bearer token. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** GraphQL through the router with this client's bearer token (and extra HTTP headers, e.g. Idempotency-Key). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** The same, with the HTTP status. */
-  post<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLResponse<T> }>;
+  post<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<T> }>;
   /** The bearer token (null for an anonymous client). */
   token(): Promise<string | null>;
 }
@@ -116,17 +116,17 @@ export async function startStack(
   const client = (who: Actor | string | null): Client => {
     let token: Promise<string | null> | undefined;
     const tokenOf = () => (token ??= who === null ? Promise.resolve(null) : typeof who === 'string' ? Promise.resolve(who) : keys.token(who));
-    const post = async (query: string, variables?: Record<string, unknown>) => {
+    const post = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
       if (!stack.router) throw new Error('router not started');
       const t = await tokenOf();
       const res = await fetch(stack.router.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(t ? { authorization: `Bearer ${t}` } : {}), ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: (await res.json()) as GraphQLResponse };
     };
-    return { post, gql: async (q, v) => (await post(q, v)).body, token: tokenOf };
+    return { post, gql: async (q, v, h) => (await post(q, v, h)).body, token: tokenOf };
   };
   const routerEnv = (port: number): NodeJS.ProcessEnv => ({
     ...commonEnv(),

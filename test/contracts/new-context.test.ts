@@ -1,0 +1,158 @@
+// `npm run new:context -- <name>` creates a working context without changing another one:
+// run in a temporary copy of the repository, it writes the context, registers and composes it;
+// the composed router (real, in-process) then serves the new subgraph, started from the copy
+// as its own process next to catalog, ordering and payment, and the new context's sample
+// policy turns a paid order (ordering's OrderPlaced, on a real nats-server) into its read model.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { composeSupergraph, subgraphsOf } from '../../router/compose';
+import { checkName } from '../../scripts/new-context';
+import { CONTEXT_NAMES } from '../../subgraphs/registry';
+import { freePort, waitFor } from '../support/ports';
+import { createTestDatabases, type TestDatabases } from '../support/postgres';
+import { startStack, type Stack } from '../support/stack';
+
+const ROOT = resolve(__dirname, '../..');
+const NAME = 'loyalty';
+const run = promisify(execFile);
+
+/** sha256 of every file under the given folders of a tree, by path. */
+function hashes(root: string, folders: string[], skip: (path: string) => boolean = () => false): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      const rel = relative(root, full);
+      if (skip(rel)) continue;
+      if (e.isDirectory()) walk(full);
+      else out[rel] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    }
+  };
+  for (const f of folders) walk(join(root, f));
+  return out;
+}
+
+/** Everything of an existing context or of the shared code: nothing of it may change. */
+const guarded = (root: string) =>
+  hashes(root, ['subgraphs', 'prisma', 'platform', 'router', 'scripts', 'test'], (p) =>
+    p.includes(`${NAME}`) || p.endsWith('/generated') || p === 'subgraphs/registry.ts' || p === 'router/supergraph.graphql' || p === 'router/public-schema.graphql',
+  );
+
+let copy: string;
+let before: Record<string, string>;
+let generated: { stdout: string; stderr: string };
+
+beforeAll(async () => {
+  copy = mkdtempSync(join(tmpdir(), 'og-new-context-'));
+  const top = new Set(['node_modules', '.git', '.data', 'dist', 'coverage']);
+  cpSync(ROOT, copy, { recursive: true, filter: (src) => src === ROOT || !top.has(relative(ROOT, src).split('/')[0]) });
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  before = guarded(copy);
+  generated = await run(process.execPath, ['--import', 'tsx', 'scripts/new-context.ts', NAME], { cwd: copy });
+}, 240_000);
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('the name', () => {
+  test('lowercase letters and digits, not reserved, not taken', () => {
+    expect(checkName('loyalty2', CONTEXT_NAMES)).toEqual({ name: 'loyalty2', pascal: 'Loyalty2' });
+    for (const bad of [undefined, '', 'x', 'Loyalty', 'loyal-ty', 'loyal_ty', '9lives', 'a'.repeat(31), 'all', 'router']) {
+      expect(() => checkName(bad, CONTEXT_NAMES)).toThrow();
+    }
+    expect(() => checkName('rewards', CONTEXT_NAMES)).toThrow(/already exists/);
+  });
+
+  test('the command refuses a taken name (exit 1) and writes nothing', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'scripts/new-context.ts', 'rewards'], { cwd: copy }).catch((e) => e);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a context named "rewards" already exists/);
+    expect(readFileSync(join(copy, 'subgraphs', 'registry.ts'), 'utf8').match(/^\s{2}\w+: \{ port:/gm)).toHaveLength(CONTEXT_NAMES.length + 1);
+  }, 60_000);
+});
+
+test('it writes the context\'s folders, its first migration, one registry line and one supergraph entry; nothing else changes', () => {
+  expect(generated.stdout).toMatch(/created context loyalty \(port 4010\)/);
+  for (const f of ['schema.graphql', 'service.ts', 'main.ts', 'db.ts', 'resolvers.ts', 'policies.ts', `${NAME}.component.test.ts`]) {
+    expect(statSync(join(copy, 'subgraphs', NAME, f)).isFile()).toBe(true);
+  }
+  expect(readFileSync(join(copy, 'subgraphs', NAME, 'schema.graphql'), 'utf8')).toMatch(/^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);
+  const migrations = readdirSync(join(copy, 'prisma', NAME, 'migrations'));
+  expect(migrations.sort()).toEqual([expect.stringMatching(/^\d{14}_init$/), 'migration_lock.toml']);
+  const init = readFileSync(join(copy, 'prisma', NAME, 'migrations', migrations.sort()[0], 'migration.sql'), 'utf8');
+  expect(init).toContain('CREATE TABLE "CustomerOrders"');
+  expect(init).toContain(readFileSync(join(ROOT, 'prisma', 'platform.sql.part'), 'utf8'));
+  expect(readFileSync(join(copy, 'prisma', NAME, 'schema.prisma'), 'utf8')).toContain(readFileSync(join(ROOT, 'prisma', 'platform.prisma.part'), 'utf8'));
+
+  const registryBefore = readFileSync(join(ROOT, 'subgraphs', 'registry.ts'), 'utf8').split('\n');
+  const registryAfter = readFileSync(join(copy, 'subgraphs', 'registry.ts'), 'utf8').split('\n');
+  const added = registryAfter.filter((l) => !registryBefore.includes(l));
+  expect(added).toEqual([`  ${NAME}: { port: 4010, start: (env: NodeJS.ProcessEnv) => import('./${NAME}/service').then((m) => m.startLoyalty(env)) },`]);
+  expect(registryBefore.every((l) => registryAfter.includes(l))).toBe(true);
+
+  const yaml = (p: string) => YAML.parse(readFileSync(join(p, 'supergraph.yaml'), 'utf8')).subgraphs;
+  expect(yaml(copy)).toEqual({ ...yaml(ROOT), [NAME]: { routing_url: 'http://127.0.0.1:4010/graphql', schema: { file: `./subgraphs/${NAME}/schema.graphql` } } });
+  expect(guarded(copy)).toEqual(before);
+});
+
+test('composition is refreshed: the committed supergraph of the copy is its composition, with the new subgraph and its field', () => {
+  const committed = readFileSync(join(copy, 'router', 'supergraph.graphql'), 'utf8');
+  expect(composeSupergraph(join(copy, 'supergraph.yaml'))).toBe(committed);
+  expect(Object.keys(subgraphsOf(committed)).sort()).toEqual([...CONTEXT_NAMES, NAME].sort());
+  expect(committed).toMatch(/loyaltyMyOrders: LoyaltyCustomerOrders!.*@join__field\(graph: LOYALTY\)/);
+  expect(readFileSync(join(copy, 'router', 'public-schema.graphql'), 'utf8')).toMatch(/loyaltyMyOrders: LoyaltyCustomerOrders!/);
+  // The monitoring component, generated from the registry, watches it too.
+  expect(readFileSync(join(copy, 'k8s', 'components', 'monitoring', 'service-monitors.yaml'), 'utf8')).toMatch(new RegExp(`name: ${NAME}\\b`));
+});
+
+describe('started with the others behind the composed router', () => {
+  let stack: Stack;
+  let db: TestDatabases;
+  let child: ChildProcess | undefined;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    stack = await startStack({
+      contexts: ['catalog', 'ordering', 'payment'],
+      supergraphPath: join(copy, 'router', 'supergraph.graphql'),
+      // A busy machine's first (cold) payment call may exceed the production 610 ms.
+      env: { SUBGRAPH_URL_LOYALTY: `http://127.0.0.1:${port}/graphql`, PAYMENT_TIMEOUT_MS: '5000' },
+    });
+    db = await createTestDatabases([NAME]);
+    // The new context runs from the copy, as `npm start` would run it there.
+    child = spawn(process.execPath, ['--import', 'tsx', join(copy, 'subgraphs', NAME, 'main.ts')], {
+      cwd: copy,
+      env: { ...stack.envFor('catalog'), ...db.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok), `${NAME} to become ready`, 60_000, 200);
+    await waitFor(async () => (await stack.services.ordering!.db.catalogProduct.count({ where: { id: 'donut' } })) === 1, 'ordering to learn the catalog', 30_000);
+  }, 180_000);
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGKILL'); // nothing to keep: its database is dropped next
+      await exited;
+    }
+    await stack?.close();
+    await db?.drop();
+  }, 120_000);
+
+  test('a paid order placed through the router reaches the new context\'s read model, read through the router', async () => {
+    const me = stack.customer('c-new-context');
+    const MINE = `{ ${NAME}MyOrders { customerId orders amount lastOrderId } }`;
+    expect((await me.gql(MINE)).data).toEqual({ [`${NAME}MyOrders`]: { customerId: 'c-new-context', orders: 0, amount: 0, lastOrderId: null } });
+    const placed = await me.gql('mutation { placeOrder(input: { productId: "donut", qty: 2 }) { id status amount } }');
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data.placeOrder).toMatchObject({ status: 'PAID', amount: 4000 });
+    const seen = await waitFor(async () => {
+      const r = (await me.gql(MINE)).data?.[`${NAME}MyOrders`];
+      return r?.orders > 0 ? r : undefined;
+    }, `${NAME} to consume ordering's OrderPlaced`, 30_000);
+    expect(seen).toEqual({ customerId: 'c-new-context', orders: 1, amount: 4000, lastOrderId: placed.data.placeOrder.id });
+  });
+});
