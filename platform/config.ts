@@ -38,8 +38,24 @@ export const healthEnvShape = {
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
 };
 
+/** pino's levels (platform/logger.ts); `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Logging settings, shared by every process (contexts and router) so a typo is a configuration error, not a crash. */
+export const logEnvShape = {
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** `json` (one line per event) or `pretty`; unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional(),
+};
+
+/** A TCP port; 0 lets the OS choose one. */
+export const portSchema = z.coerce.number({ message: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)');
+
 /** Settings every context process shares. */
 export const baseEnvSchema = z.object({
+  ...logEnvShape,
+  /** Unset: the context's default port (subgraphs/registry.ts). */
+  PORT: portSchema.optional(),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   DATA_DIR: z.string().default(resolve(process.cwd(), '.data')),
   DATABASE_URL: z.string().optional(),

@@ -107,9 +107,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   opts: { signal?: AbortSignal } = {},
 ): Promise<RunningContext<Db>> {
   initTracing(spec.name, env);
-  const log = createLogger(spec.name, env);
+  // Settings before the logger: a bad LOG_LEVEL is one line of the configuration error list, not a logger crash.
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
+  const log = createLogger(spec.name, env);
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
   const signal = opts.signal ?? shutdownSignal;
   const streams = { replicas: config.NATS_STREAM_REPLICAS };

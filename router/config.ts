@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEV_ROUTER_TOKEN, healthEnvShape, isProduction, parseEnv } from '../platform/config';
+import { DEV_ROUTER_TOKEN, healthEnvShape, isProduction, logEnvShape, parseEnv } from '../platform/config';
 import { DEFAULT_AUDIENCE, DEV_ALGORITHM, DEV_ISSUER, devKeyFileIn, type JwtSettings } from './auth';
 
 const schema = z.object({
+  ...logEnvShape,
   PORT: z.coerce.number().int().min(0).default(4000),
   HOST: z.string().default('127.0.0.1'),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, 'supergraph.graphql')),

@@ -215,6 +215,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
   subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production, metrics: metrics.subscriptions() });
   mountTracker(app);
+  // http://localhost:4000/ leads somewhere: the GraphQL endpoint (Apollo Sandbox in development).
+  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
 
   serving = true;
   await readiness.running();

@@ -25,6 +25,8 @@ export async function startNatsServer(): Promise<TestNats> {
   let proc: ChildProcess;
   const launch = async () => {
     proc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    // A test that forgets stop() must not keep Jest from exiting, nor leave the server behind.
+    proc.unref();
     await waitFor(async () => {
       const nc = await connect({ servers: url, reconnect: false });
       await nc.close();
@@ -38,10 +40,13 @@ export async function startNatsServer(): Promise<TestNats> {
       await exited;
     }
   };
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await launch();
   return {
     url,
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
