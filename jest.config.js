@@ -13,4 +13,7 @@ module.exports = {
   // Each test file starts its own nats-server and databases; two workers fit a 2-core machine.
   maxWorkers: 2,
   testTimeout: 60000,
+  // Checks nats-server and chooses (or starts) the PostgreSQL server for the whole run; see test/support/global-setup.ts.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

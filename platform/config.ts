@@ -21,8 +21,41 @@ const secret = (name: string, devDefault: string) =>
       return devDefault;
     });
 
+/**
+ * Health, start-up and stream settings every process shares, the router included
+ * (README "Self-healing and health probes").
+ */
+export const healthEnvShape = {
+  /** Replicas of every stream a process creates: 1 on one nats-server, 3 on a 3-node JetStream cluster (NATS allows 1–5). */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Longest wait between two attempts to reach NATS at start-up (it starts at 250 ms and doubles). */
+  NATS_CONNECT_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often readiness re-runs its I/O checks (database, streams); also the liveness window. */
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** /health/live fails once the event loop was blocked longer than this at once within the last window or two. */
+  LIVENESS_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(100).default(5000),
+  /** After SIGTERM: not ready at once, but keep serving this long before draining, so a load balancer without a preStop hook sees it first. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+};
+
+/** pino's levels (platform/logger.ts); `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Logging settings, shared by every process (contexts and router) so a typo is a configuration error, not a crash. */
+export const logEnvShape = {
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** `json` (one line per event) or `pretty`; unset: pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional(),
+};
+
+/** A TCP port; 0 lets the OS choose one. */
+export const portSchema = z.coerce.number({ message: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)');
+
 /** Settings every context process shares. */
 export const baseEnvSchema = z.object({
+  ...logEnvShape,
+  /** Unset: the context's default port (subgraphs/registry.ts). */
+  PORT: portSchema.optional(),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   DATA_DIR: z.string().default(resolve(process.cwd(), '.data')),
   DATABASE_URL: z.string().optional(),
@@ -32,6 +65,7 @@ export const baseEnvSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   CONSUMER_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  ...healthEnvShape,
 });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 

@@ -3,12 +3,14 @@ import { nanos } from '@nats-io/nats-core';
 import type { PlatformDb, RawSql } from './database';
 import { PermanentError } from './errors';
 import { parseEvent, streamName, type Envelope, type EventContract, type EventData } from './events';
+import { fail, pass, type CheckResult } from './health';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { ensureStream } from './nats';
+import { ensureStream, type StreamSettings } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
 import { carrierOfMessage, withConsumeSpan } from './tracing';
+import { nextTurn } from './wake-loop';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
 export interface Policy<Tx extends RawSql, C extends EventContract = EventContract> {
@@ -37,6 +39,8 @@ export interface ConsumerOptions {
   batch?: number;
   /** Called after a handler's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
+  /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
+  streams?: StreamSettings;
   /** Counts and times every handled message (platform/metrics.ts). */
   metrics?: Metrics;
 }
@@ -50,11 +54,17 @@ export type Outcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
  * transaction (a redelivered event is skipped); ack after commit; nak with
  * back-off on a transient failure; after `maxDeliver` attempts, or at once for a
  * message that can never succeed, write a dead-letter record and terminate it.
+ * Self-healing: when the server no longer has the consumer (or its stream), it is
+ * recreated and consumption resumes (see setUp for where it starts).
  */
 export class PolicyConsumer<Tx extends RawSql> {
   readonly durable: string;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private stopped = true;
+  private prepared = false;
+  private recovering?: string;
+  private recovery?: Promise<void>;
   private readonly sql: PlatformSql;
   /** Fires after each message, for tests and metrics. */
   onOutcome?: (outcome: Outcome, subject: string) => void;
@@ -71,13 +81,44 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.sql = platformSqlFor(db);
   }
 
-  /** The stream this consumer reads (its producer's). */
+  /**
+   * Makes sure the stream and the durable consumer exist, without consuming yet. A context
+   * prepares all its consumers first and starts them last, so a backlog to catch up on
+   * does not slow the rest of its start-up.
+   */
+  async prepare(): Promise<void> {
+    await this.setUp();
+    this.prepared = true;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    if (!this.prepared) await this.setUp();
+    await this.consume();
+    this.log.info({ consumer: this.durable, subject: this.p.event.subject }, 'consumer started');
+  }
+
+  /** For readiness: running, or why not (recreating after the server lost it, stopped). */
+  health(): CheckResult {
+    if (this.stopped) return fail('stopped');
+    if (this.recovering) return fail(`recreating: ${this.recovering}`);
+    return this.messages ? pass() : fail('not started');
+  }
+
+  /** The stream this consumer reads, e.g. ORDERING. */
   get stream(): string {
     return streamName(this.p.event.subject.split('.')[0]);
   }
 
-  async start(): Promise<void> {
-    const stream = await ensureStream(this.jsm, this.p.event.subject.split('.')[0]);
+  /**
+   * Creates the stream (if missing) and the durable consumer (if missing; else brings its
+   * settings up to date). A consumer created here starts at the stream's first message
+   * (DeliverPolicy.All): on a new stream that is every event since it was (re)created,
+   * which is what a consumer recreated after a wiped server must see; on an old stream the
+   * processed-event records make the replay a series of duplicates, no effect twice.
+   */
+  private async setUp(): Promise<void> {
+    const stream = await ensureStream(this.jsm, this.p.event.subject.split('.')[0], this.opts.streams, this.log);
     const config = {
       durable_name: this.durable,
       ack_policy: AckPolicy.Explicit,
@@ -97,21 +138,67 @@ export class PolicyConsumer<Tx extends RawSql> {
           throw e;
         });
       });
+      this.log.info({ consumer: this.durable, stream }, 'durable consumer created');
     }
-    const consumer = await this.js.consumers.get(stream, this.durable);
-    this.messages = await consumer.consume({ max_messages: this.opts.batch ?? 32 });
+  }
+
+  private async consume(): Promise<void> {
+    const consumer = await this.js.consumers.get(this.stream, this.durable);
+    const messages = await consumer.consume({ max_messages: this.opts.batch ?? 32 });
+    this.messages = messages;
+    // The client re-checks its consumer after a reconnect or missed heartbeats and reports a
+    // missing one here, but never recreates it: we do (a server that lost its store).
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === 'consumer_not_found' || s.type === 'stream_not_found' || s.type === 'consumer_deleted') {
+          void this.recover(s.type.replace(/_/g, ' '));
+          return;
+        }
+      }
+    })().catch(() => undefined);
     this.loop = (async () => {
-      for await (const m of this.messages!) {
+      for await (const m of messages) {
         const started = performance.now();
         const outcome = await this.process(m);
         this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
         this.onOutcome?.(outcome, m.subject);
+        // Let probes, requests and the other consumers in between two messages of a backlog.
+        await nextTurn();
       }
-    })().catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'));
-    this.log.info({ consumer: this.durable, subject: this.p.event.subject }, 'consumer started');
+    })()
+      .catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'))
+      .finally(() => {
+        // Ended without stop() or a recovery in hand: the client gave up on it; start it over.
+        if (!this.stopped && !this.recovery && this.messages === messages) void this.recover('consumer loop ended');
+      });
+  }
+
+  /** Replaces the durable consumer (and its stream) the server no longer has, with back-off until it can. */
+  private recover(reason: string): Promise<void> {
+    return (this.recovery ??= (async () => {
+      this.recovering = reason;
+      this.log.warn({ consumer: this.durable, reason }, 'durable consumer missing on the server; recreating it');
+      this.messages?.stop();
+      await this.loop;
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          await this.setUp();
+          await this.consume();
+          this.log.info({ consumer: this.durable, attempt }, 'durable consumer recreated; consuming again');
+          break;
+        } catch (e) {
+          const delay = Math.round(backoffMs(attempt, 250, 10_000));
+          this.log.warn({ consumer: this.durable, attempt, retryInMs: delay, err: (e as Error).message }, 'could not recreate the durable consumer; will retry');
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+      this.recovering = undefined;
+    })().finally(() => (this.recovery = undefined)));
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.recovery;
     // Stop fetching; the message in hand finishes (and is acked) before the loop ends.
     this.messages?.stop();
     await this.loop;

@@ -20,6 +20,8 @@ export const ErrorCode = {
   INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
   GIFT_NOT_FOUND: 'GIFT_NOT_FOUND',
   GIFT_ALREADY_USED: 'GIFT_ALREADY_USED',
+  // A context that is starting (waiting for NATS) or shutting down: retry.
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   // Idempotency keys (platform/idempotency.ts).
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_PROGRESS: 'IDEMPOTENCY_KEY_IN_PROGRESS',
@@ -35,6 +37,9 @@ export const ErrorCode = {
   SLOW_SUBSCRIBER: 'SLOW_SUBSCRIBER',
   REPLAY_FAILED: 'REPLAY_FAILED',
   ORDER_READ_STALE: 'ORDER_READ_STALE',
+  // The edge: a subgraph that cannot answer (partial answers), and every masked unexpected error (with extensions.errorId).
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -58,3 +58,12 @@ export class WakeLoop {
     await this.running;
   }
 }
+
+/**
+ * Resolves on the event loop's next turn (setImmediate), after pending I/O and timers.
+ * Awaited between items of a long batch so a backlog (a consumer catching up, a sender
+ * with many due messages) cannot starve health probes and requests: with a synchronous
+ * driver (notification's SQLite via libsql) every statement and commit runs on the loop,
+ * and promise continuations alone never let I/O in.
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

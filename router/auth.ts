@@ -5,7 +5,8 @@ import { actorSchema, type Actor } from '../platform/auth';
 
 /**
  * Authentication at the router: bearer JWTs verified with jose (signature, issuer,
- * audience, allowed algorithms, expiry). Keys come from a JWKS URL (JWT_JWKS_URL) or one
+ * audience, allowed algorithms, expiry, `iat` not in the future beyond a clock skew, lifetime
+ * `exp − iat` at most a maximum). Keys come from a JWKS URL (JWT_JWKS_URL) or one
  * public key (JWT_PUBLIC_KEY, PEM). In development, when neither is set, a key pair is
  * generated once under DATA_DIR/dev-jwt and `npm run token` signs tokens with it.
  *
@@ -19,6 +20,10 @@ export interface JwtSettings {
   publicKeyPem?: string;
   jwksUrl?: string;
   clockToleranceSec: number;
+  /** A token's `iat` may lie at most this far in the future (the issuer's clock running ahead). */
+  maxIatSkewSec: number;
+  /** The longest lifetime (`exp − iat`) accepted: a stolen long-lived token is refused even before it expires. */
+  maxTtlSec: number;
   /** Development only: where the generated key pair lives. */
   devKeyFile?: string;
 }
@@ -94,8 +99,13 @@ export async function createVerifier(s: JwtSettings): Promise<Verifier & { sourc
           audience: s.audience,
           algorithms: s.algorithms,
           clockTolerance: s.clockToleranceSec,
-          requiredClaims: ['sub', 'exp'],
+          requiredClaims: ['sub', 'exp', 'iat'],
         });
+        const iat = payload.iat!;
+        const now = Math.floor(Date.now() / 1000);
+        // jose checks iat only against a maximum age; a token minted in the future is refused here (issue 10, point 8).
+        if (iat > now + s.maxIatSkewSec) throw new AuthError(`Token refused: issued in the future (iat ${iat - now} s ahead; at most ${s.maxIatSkewSec} s of clock skew).`);
+        if (payload.exp! - iat > s.maxTtlSec) throw new AuthError(`Token refused: lifetime (exp − iat) of ${payload.exp! - iat} s is longer than the ${s.maxTtlSec} s allowed.`);
         const actor = actorSchema.safeParse({ sub: payload.sub, role: payload.role, storeId: payload.storeId ?? undefined });
         if (!actor.success) throw new AuthError(`Token claims are not usable: ${actor.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         return { actor: actor.data, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };

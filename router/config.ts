@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEV_ROUTER_TOKEN, isProduction, parseEnv } from '../platform/config';
+import { DEV_ROUTER_TOKEN, healthEnvShape, isProduction, logEnvShape, parseEnv } from '../platform/config';
 import { DEFAULT_AUDIENCE, DEV_ALGORITHM, DEV_ISSUER, devKeyFileIn, type JwtSettings } from './auth';
 
 const schema = z.object({
+  ...logEnvShape,
   PORT: z.coerce.number().int().min(0).default(4000),
   HOST: z.string().default('127.0.0.1'),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, 'supergraph.graphql')),
@@ -24,6 +25,10 @@ const schema = z.object({
   /** Comma-separated allowed algorithms. */
   JWT_ALGORITHMS: z.string().default(DEV_ALGORITHM).transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).default(5),
+  /** How far in the future a token's `iat` may lie (clock skew between issuer and router). */
+  JWT_MAX_IAT_SKEW_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** The longest token lifetime (exp − iat) accepted; the default takes `npm run token`'s 8h, and up to a day. */
+  JWT_MAX_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
 
   // Guard rails on the public endpoint (see router/guards.ts).
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
@@ -32,6 +37,9 @@ const schema = z.object({
   MAX_ALIASES: z.coerce.number().int().positive().default(30),
   /** Changes that may wait for one slow subscriber before its subscription ends with SLOW_SUBSCRIBER. */
   SUBSCRIPTION_BUFFER: z.coerce.number().int().positive().default(1000),
+
+  // Start-up, health probes and stream replicas (platform/health.ts, README "Self-healing and health probes").
+  ...healthEnvShape,
 });
 
 export type RouterConfig = Omit<z.infer<typeof schema>, 'ROUTER_TOKEN'> & { ROUTER_TOKEN: string; subgraphUrls: Record<string, string>; production: boolean; jwt: JwtSettings };
@@ -60,6 +68,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     jwksUrl: c.JWT_JWKS_URL,
     publicKeyPem: c.JWT_PUBLIC_KEY,
     clockToleranceSec: c.JWT_CLOCK_TOLERANCE_S,
+    maxIatSkewSec: c.JWT_MAX_IAT_SKEW_SECONDS,
+    maxTtlSec: c.JWT_MAX_TTL_SECONDS,
     // Development only: a key pair generated at first start.
     devKeyFile: production ? undefined : devKeyFileIn(c.DATA_DIR),
   };

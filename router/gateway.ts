@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -16,8 +17,14 @@ import { Metrics } from '../platform/metrics';
 import { ROUTER_TOKEN_HEADER } from '../platform/service';
 import { AuthError, bearerOf, createVerifier } from './auth';
 import { guardPlugin } from './guards';
+import { SubgraphSource } from './subgraph-source';
+import { INTERNAL_MESSAGE, looksInternal, maskError } from '../platform/error-masking';
+import { inputRulesPlugin } from '../platform/input-rules';
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats, jetstreamManager } from '../platform/nats';
+import { fail, livenessFor, mountHealth, pass, Readiness } from '../platform/health';
+import { shutdownSignal } from '../platform/main';
+import { ErrorCode } from '../platform/errors';
 import { OrderEventHub } from './order-events';
 import { startSubscriptions } from './subscriptions';
 import { mountTracker } from './tracker';
@@ -35,6 +42,10 @@ export interface RouterContext {
 export interface RunningRouter {
   url: string;
   port: number;
+  /** What /health/ready answers. */
+  readiness: Readiness;
+  /** Not ready from now on; stop() follows (platform/main.ts on SIGTERM). */
+  draining(): void;
   stop(): Promise<void>;
 }
 
@@ -43,7 +54,7 @@ export interface RunningRouter {
  * composed supergraph. It adds the router-only token to every subgraph request;
  * subgraphs refuse GraphQL without it.
  */
-export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise<RunningRouter> {
+export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { signal?: AbortSignal } = {}): Promise<RunningRouter> {
   const config = loadRouterConfig(env);
   initTracing('router', env);
   const log = createLogger('router', env);
@@ -60,7 +71,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
+      new SubgraphSource(name, log, {
         url: urls[name] ?? url,
         willSendRequest({ request, context }) {
           request.http?.headers.set(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN);
@@ -82,13 +93,36 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
       }),
   });
 
-  const nc = await connectNats(config.NATS_URL, 'ordergraph-router', log);
-  const hub = new OrderEventHub(jetstream(nc), await jetstreamManager(nc), log);
-  await hub.start();
-
+  // Listen first (health only): live while it waits for NATS, ready once everything is up.
+  const readiness = new Readiness('router', { intervalMs: config.HEALTH_CHECK_INTERVAL_MS, log });
+  const liveness = livenessFor('router', config);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  mountHealth(app, readiness, liveness);
+  let serving = false;
+  app.use('/graphql', (_req, res, next) => {
+    if (serving) return next();
+    res.status(503).json({ errors: [{ message: 'The router is starting; try again shortly.', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
+  });
+  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
+
+  readiness.starting(`waiting for NATS at ${config.NATS_URL}`);
+  let link;
+  try {
+    link = await connectNats(config.NATS_URL, 'ordergraph-router', log, {
+      signal: opts.signal ?? shutdownSignal,
+      maxBackoffMs: config.NATS_CONNECT_MAX_BACKOFF_MS,
+      onAttempt: (attempt, error) => readiness.starting(`waiting for NATS at ${config.NATS_URL} (attempt ${attempt}: ${error})`),
+    });
+  } catch (e) {
+    liveness.stop();
+    await new Promise((r) => httpServer.close(r));
+    throw e;
+  }
+  const nc = link.nc;
+  const hub = new OrderEventHub(jetstream(nc), await jetstreamManager(nc), log, { replicas: config.NATS_STREAM_REPLICAS });
+  await hub.start();
   let subscriptions: { close(): Promise<void> } | undefined;
   const server = new ApolloServer<RouterContext>({
     gateway,
@@ -98,6 +132,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
       graphqlTracingPlugin(),
       guardPlugin({ maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES }),
       metrics.graphqlPlugin(),
+      // Control characters, over-long values, malformed ids: refused before any subgraph is called.
+      inputRulesPlugin(),
       // Stop the subscription server when Apollo stops (before the HTTP server drains).
       { async serverWillStart() { return { async drainServer() { await subscriptions?.close(); } }; } },
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -107,28 +143,35 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     introspection: !config.production,
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    // The router's own unexpected errors and anything a subgraph lets through: masked, with an errorId in the log.
+    formatError: (formatted, error) => maskError(formatted, error, log),
   });
   await server.start();
 
   app.get('/metrics', metrics.handler());
-  app.get('/health/live', (_req, res) => void res.json({ status: 'ok', service: 'router' }));
-  app.get('/health/ready', async (_req, res) => {
-    const checks = Object.fromEntries(
-      await Promise.all(
-        Object.entries(urls).map(async ([name, url]) => {
-          const health = url.replace(/\/graphql\/?$/, '/health/ready');
-          const ok = await fetch(health, { signal: AbortSignal.timeout(2000) }).then(
-            (r) => r.ok,
-            () => false,
-          );
-          return [name, ok] as const;
-        }),
-      ),
+  const natsLink = link;
+  readiness
+    .addCheck('supergraph', () => (serving ? pass(`${Object.keys(urls).length} subgraphs`) : fail('not loaded')))
+    .addCheck('nats', () => (natsLink.connected() ? pass() : fail(`not connected to ${config.NATS_URL}`)))
+    .addCheck('events', () => (hub.ready ? pass() : fail('not reading ordering events (subscriptions would miss changes)')))
+    // Reported, not deciding: a router replica cannot mend a subgraph, and taking every router out
+    // of rotation for one subgraph down would turn a partial outage into a total one.
+    .addPolledCheck(
+      'subgraphs',
+      async () => {
+        const down = (
+          await Promise.all(
+            Object.entries(urls).map(async ([name, u]) => {
+              const live = u.replace(/\/graphql\/?$/, '/health/live');
+              const ok = await fetch(live, { signal: AbortSignal.timeout(1500) }).then((r) => r.ok, () => false);
+              return ok ? undefined : name;
+            }),
+          )
+        ).filter(Boolean);
+        return down.length ? fail(`unreachable: ${down.join(', ')}`) : pass(`${Object.keys(urls).length} reachable`);
+      },
+      { advisory: true },
     );
-    const events = hub.ready && !nc.isClosed();
-    const ok = Object.values(checks).every(Boolean) && events;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', service: 'router', subgraphs: checks, events });
-  });
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     // A browser asking for the page (Sandbox in development), not an operation.
     if (req.method === 'GET' && req.query.query === undefined) return next();
@@ -159,16 +202,25 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
     if (res.headersSent) return next(err);
     const status = err.status ?? 500;
     const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const message = code === 'PAYLOAD_TOO_LARGE' ? `Request body larger than ${config.MAX_BODY_BYTES} bytes.` : status < 500 ? `Bad request: ${err.message}` : 'Internal error.';
-    if (status >= 500) log.error({ err }, 'router error');
+    if (status >= 500) {
+      const errorId = randomUUID();
+      log.error({ err, errorId }, 'router error');
+      return void res.status(status).json({ errors: [{ message: INTERNAL_MESSAGE, extensions: { code, errorId } }] });
+    }
+    // body-parser's messages name the client's own input ("Unexpected token } in JSON at position 12").
+    const message = code === 'PAYLOAD_TOO_LARGE' ? `Request body larger than ${config.MAX_BODY_BYTES} bytes.` : looksInternal(err.message ?? '') ? 'Bad request.' : `Bad request: ${err.message}`;
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
   const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
   subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production, metrics: metrics.subscriptions() });
   mountTracker(app);
+  // http://localhost:4000/ leads somewhere: the GraphQL endpoint (Apollo Sandbox in development).
+  app.get('/', (_req, res) => res.redirect(302, '/graphql'));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
+  serving = true;
+  await readiness.running();
+  liveness.reset();
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
   log.info({ url, subscriptions: url.replace(/^http/, 'ws'), tracker: url.replace(/\/graphql$/, '/tracker'), subgraphs: urls }, 'router ready');
@@ -177,13 +229,18 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env): Promise
   return {
     url,
     port,
+    readiness,
+    draining: () => readiness.draining(),
     stop: () =>
       (stopping ??= (async () => {
+        readiness.draining();
         await server.stop();
         httpServer.closeIdleConnections();
         await hub.stop();
         await nc.drain().catch(() => undefined);
         await flushTracing();
+        readiness.stop();
+        liveness.stop();
         log.info('router stopped');
       })()),
   };

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { ensureStream } from '../platform/nats';
+import { ensureStream, type StreamSettings } from '../platform/nats';
 import { parseEvent } from '../platform/events';
 import type { Logger } from '../platform/logger';
 import { OrderPlaced, OrderStatusChanged } from '../subgraphs/ordering/contracts';
@@ -48,11 +48,15 @@ export class OrderEventHub {
   private running?: Promise<void>;
   private consumerReady = false;
   private close?: () => Promise<void>;
+  private recovering?: Promise<void>;
+  /** The highest stream sequence seen: a stream that ends before it is a new stream. */
+  private lastSeq = 0;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly log: Logger,
+    private readonly streams: StreamSettings = { replicas: 1 },
   ) {}
 
   get ready(): boolean {
@@ -60,11 +64,25 @@ export class OrderEventHub {
   }
 
   async start(): Promise<void> {
-    await ensureStream(this.jsm, 'ordering');
-    const consumer = await this.js.consumers.get(ORDERING_STREAM, { deliver_policy: DeliverPolicy.New });
+    await this.consume(DeliverPolicy.New);
+  }
+
+  private async consume(from: DeliverPolicy): Promise<void> {
+    await ensureStream(this.jsm, 'ordering', this.streams, this.log);
+    const consumer = await this.js.consumers.get(ORDERING_STREAM, { deliver_policy: from });
     const messages = await consumer.consume();
     this.close = () => messages.close().then(() => undefined);
     this.consumerReady = true;
+    // A wiped server: the ordered consumer would resume at its old sequence on the new stream
+    // and miss everything before it. Start over on the new stream instead.
+    void (async () => {
+      for await (const s of messages.status()) {
+        if ((s.type === 'stream_not_found' || s.type === 'consumer_not_found') && (await this.streamWasReset())) {
+          void this.recover();
+          return;
+        }
+      }
+    })().catch(() => undefined);
     this.running = (async () => {
       for await (const m of messages) {
         let change: OrderChange | undefined;
@@ -74,6 +92,7 @@ export class OrderEventHub {
           this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'unreadable ordering event skipped');
           continue;
         }
+        this.lastSeq = Math.max(this.lastSeq, m.seq);
         if (!change) continue;
         this.log.debug({ orderId: change.orderId, status: change.status, seq: change.seq, listeners: this.listeners.size }, 'order change');
         for (const l of this.listeners) l(change);
@@ -82,6 +101,37 @@ export class OrderEventHub {
       this.consumerReady = false;
       if (!this.stopped) this.log.error({ err: e }, 'order event consumer stopped');
     });
+  }
+
+  /** True when ordering's stream is missing or holds fewer messages than we saw (it was recreated). */
+  private async streamWasReset(): Promise<boolean> {
+    try {
+      return (await this.jsm.streams.info(ORDERING_STREAM)).state.last_seq < this.lastSeq;
+    } catch (e) {
+      return /stream not found/i.test((e as Error).message);
+    }
+  }
+
+  /** Ordering's stream is gone (the server lost its store): recreate it and read the new one from its start. */
+  private recover(): Promise<void> {
+    return (this.recovering ??= (async () => {
+      this.consumerReady = false;
+      this.log.warn({ stream: ORDERING_STREAM }, 'ordering stream missing; reading it again from its start once it exists');
+      await this.close?.().catch(() => undefined);
+      await this.running;
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          this.lastSeq = 0;
+          await this.consume(DeliverPolicy.All);
+          this.log.info({ stream: ORDERING_STREAM, attempt }, 'order events flow again');
+          return;
+        } catch (e) {
+          const delay = Math.min(10_000, 250 * 2 ** attempt);
+          this.log.warn({ err: (e as Error).message, attempt, retryInMs: delay }, 'could not read ordering events; will retry');
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    })().finally(() => (this.recovering = undefined)));
   }
 
   listen(l: Listener): () => void {
@@ -119,6 +169,7 @@ export class OrderEventHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.recovering;
     await this.close?.().catch(() => undefined);
     await this.running;
     this.listeners.clear();

@@ -33,6 +33,8 @@ import type { Metrics } from '../platform/metrics';
 import { AuthError, bearerOf, type Verifier } from './auth';
 import type { RouterContext } from './gateway';
 import { checkGuards, type GuardLimits } from './guards';
+import { checkOperationInput } from '../platform/input-rules';
+import { maskError } from '../platform/error-masking';
 import type { OrderChange, OrderEventHub } from './order-events';
 
 /**
@@ -252,7 +254,10 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     // the retries cover a replica or cache that lags.
     for (let attempt = 0; ; attempt++) {
       const r = await sharedRead(`${change.seq}|${attempt}|${JSON.stringify(ctx.actor)}|${query}|${JSON.stringify(variables)}`, () => viaGateway(query, variables, ctx.actor));
-      if (r.errors?.length) throw asGraphQLError(r.errors[0]);
+      // A subgraph down under the order: push the partial order, its errors at their fields (as HTTP answers it).
+      const partial = !!r.data?.order && !!r.errors?.length && r.errors.every((e) => e.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && (e as { path?: unknown[] }).path?.[0] === 'order');
+      if (r.errors?.length && !partial) throw asGraphQLError(r.errors[0]);
+      if (partial) attachFieldErrors(r.data!.order, r.errors!.map((e) => ({ path: ((e as { path?: Array<string | number> }).path ?? []).slice(1), error: asGraphQLError(e) })));
       const order = r.data?.order;
       if (!order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${change.orderId}.`, { orderId: change.orderId });
       if (order[VERSION_ALIAS] >= change.version) return order;
@@ -286,6 +291,8 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   /** Data read through the gateway is keyed by response name (aliases): read it that way. */
   const fieldResolver: GraphQLFieldResolver<any, any> = (source, _args, _ctx, info) => {
     if (source === null || typeof source !== 'object') return undefined;
+    const fieldError = (source as { [FIELD_ERRORS]?: Map<string | number, GraphQLError> })[FIELD_ERRORS]?.get(info.path.key);
+    if (fieldError) throw fieldError;
     return info.path.key in source ? source[info.path.key] : source[info.fieldName];
   };
 
@@ -336,12 +343,21 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         try {
           document = parse(payload.query);
         } catch (e) {
-          return [e as GraphQLError];
+          return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document);
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         const guard = checkGuards(schema, document, deps.limits);
         if (guard) return [guard];
+        // The same input rules as HTTP (platform/input-rules.ts).
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation) {
+          try {
+            checkOperationInput(schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>);
+          } catch (e) {
+            return [e as GraphQLError];
+          }
+        }
         const args: ExecutionArgs = {
           schema,
           document,
@@ -358,11 +374,15 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         const r = await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor);
         return r as never;
       },
-      onNext: (_ctx, _id, _payload, args) => {
+      // Errors on the socket are masked like HTTP ones (platform/error-masking.ts): coded ones kept, the rest an errorId.
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e.toJSON(), e, log)),
+      onNext: (_ctx, _id, _payload, args, result) => {
         const item = streams.get(args.contextValue as object)?.lastYielded;
-        if (!metrics || !item || 'error' in item) return;
-        metrics.pushes.inc();
-        if (!replayed.has(item)) metrics.pushLatency.observe(Math.max(0, Date.now() - Date.parse(item.occurredAt)) / 1000);
+        if (metrics && item && !('error' in item)) {
+          metrics.pushes.inc();
+          if (!replayed.has(item)) metrics.pushLatency.observe(Math.max(0, Date.now() - Date.parse(item.occurredAt)) / 1000);
+        }
+        return result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, log)) } : undefined;
       },
       onOperation: (ctx, _id, payload, args) => {
         if (!log.isLevelEnabled('debug')) return;
@@ -384,6 +404,25 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
 }
 
 const VERSION_ALIAS = '_ogVersion';
+/** Errors of a partial re-read, kept on the object whose field the gateway nulled (read by the field resolver). */
+const FIELD_ERRORS = Symbol('fieldErrors');
+
+/** Hangs each error on the nearest object along its path whose next field is null, so the push shows it at that field. */
+function attachFieldErrors(root: Record<string | number, any>, errors: Array<{ path: Array<string | number>; error: GraphQLError }>): void {
+  for (const { path, error } of errors) {
+    let at = root;
+    for (const key of path) {
+      const next = at?.[key];
+      if (next === null || next === undefined) {
+        const map: Map<string | number, GraphQLError> = (at[FIELD_ERRORS as never] as never) ?? new Map();
+        if (!map.has(key)) map.set(key, error);
+        Object.defineProperty(at, FIELD_ERRORS, { value: map, enumerable: false, configurable: true });
+        break;
+      }
+      at = next;
+    }
+  }
+}
 const ORDER_ID_VAR = '_ogOrderId';
 
 /**

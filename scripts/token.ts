@@ -19,7 +19,12 @@ async function main() {
     },
   });
   if (values.help) {
-    console.log(`Usage: npm run token -- --role <${ROLES.join('|')}> --sub <id> [--store <storeId>] [--ttl 8h]
+    console.log(`Usage: npm run -s token -- --role <${ROLES.join('|')}> --sub <id> [--store <storeId>] [--ttl 8h] [--json]
+
+Prints only the token (a development JWT signed with the key pair in <DATA_DIR>/dev-jwt, made on
+first use). Send it as the HTTP header  Authorization: Bearer <token>, or in graphql-ws
+connectionParams { "authorization": "Bearer <token>" }. --json prints the token, the actor and the header.
+Removing .data (or DATA_DIR) removes the key pair: every token issued before stops working.
 
 Examples:
   npm run token -- --role customer --sub c-33
@@ -35,11 +40,10 @@ Examples:
   const keys = await loadOrCreateDevKeys(devKeyFileIn(dataDir));
   const token = await signToken(keys.privateKey, actor.data, { kid: keys.kid, expiresIn: values.ttl, issuer: process.env.JWT_ISSUER ?? DEV_ISSUER, audience: process.env.JWT_AUDIENCE ?? DEFAULT_AUDIENCE });
   if (values.json) {
-    console.log(JSON.stringify({ token, actor: actor.data, authorization: `Bearer ${token}` }));
+    console.log(JSON.stringify({ token, actor: actor.data, authorization: `Bearer ${token}`, expiresIn: values.ttl, keyFile: devKeyFileIn(dataDir), newKeyPair: keys.created }));
     return;
   }
-  console.error(`# ${actor.data.role} ${actor.data.sub}${actor.data.storeId ? ` of store ${actor.data.storeId}` : ''}, valid ${values.ttl}${keys.created ? ` (new development key pair in ${devKeyFileIn(dataDir)})` : ''}`);
-  console.error('# HTTP header:  Authorization: Bearer <token>      graphql-ws connectionParams: { "authorization": "Bearer <token>" }');
+  // Only the token, so that T=$(npm run -s token …) and pipes get exactly it; --help and --json say more.
   console.log(token);
 }
 

@@ -200,7 +200,8 @@ export class IsolatedStack {
       ...o.routerEnv,
     };
     const router = this.launch('router', process.execPath, entryArgs('router/main', o.fromBuild), routerEnv);
-    await until(router, 'live', () => httpOk(`http://127.0.0.1:${ports.router}/health/live`), o.startTimeoutMs);
+    // Ready, not live: the router listens (live) before its supergraph and NATS are up.
+    await until(router, 'ready', () => httpOk(`http://127.0.0.1:${ports.router}/health/ready`), o.startTimeoutMs);
     const routerUrl = `http://127.0.0.1:${ports.router}/graphql`;
     say(`router       ready on ${routerUrl} (${secondsSince(started)} s)`);
 

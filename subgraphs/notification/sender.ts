@@ -1,7 +1,7 @@
 import type { Logger } from '../../platform/logger';
 import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
 import type { Metrics } from '../../platform/metrics';
-import { WakeLoop } from '../../platform/wake-loop';
+import { nextTurn, WakeLoop } from '../../platform/wake-loop';
 import type { Channel } from './channels';
 import { MessageFailed, MessageSent } from './contracts';
 import type { Message, NotificationDb } from './db';
@@ -97,6 +97,8 @@ class Lane {
         const outcome = await this.deliver(m);
         if (outcome !== 'taken') claimed++;
         if (outcome === 'sent') sent++;
+        // SQLite runs on the event loop: let probes and requests in between two sends of a backlog.
+        await nextTurn();
       }
       // Nothing due, or everything taken by another sender since it was read.
       if (claimed === 0) return sent;

@@ -54,8 +54,8 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
       },
       log,
     );
-    metrics.breakers().observe('payment', payments.breaker);
-    payments.onRefused = (reason) => metrics.breakers().refused('payment', reason);
+    metrics?.breakers().observe('payment', payments.breaker);
+    if (metrics) payments.onRefused = (reason) => metrics.breakers().refused('payment', reason);
     const deps: OrderingDeps = { db, relay, log, payments, idempotencyWaitMs: c.IDEMPOTENCY_WAIT_MS };
     let timer: NodeJS.Timeout | undefined;
     let stopPruner: (() => Promise<void>) | undefined;

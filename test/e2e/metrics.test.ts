@@ -24,8 +24,9 @@ let nats: TestJetStream;
 beforeAll(async () => {
   stack = await startStack({
     contexts: ['catalog', 'ordering', 'payment', 'delivery', 'notification'],
-    // The breaker opens after 3 failed calls and half-opens 3 s later.
-    env: { PAYMENT_BREAKER_VOLUME: '3', PAYMENT_BREAKER_RESET_MS: '3000' },
+    // The breaker opens after 3 failed calls (payment stopped: refused at once) and half-opens 3 s later;
+    // a generous payment timeout, so a loaded machine does not turn a slow first payment into a failure.
+    env: { PAYMENT_BREAKER_VOLUME: '3', PAYMENT_BREAKER_RESET_MS: '3000', PAYMENT_TIMEOUT_MS: '5000' },
   });
   nats = await openJetStream(stack.nats.url);
   await orderingKnows(stack, ['cake']);

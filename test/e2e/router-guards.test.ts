@@ -34,6 +34,13 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.status, body: json, headers: res.headers };
 }
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+/** A customer token with `iat` / `exp` set relative to now, in seconds (left out when undefined). */
+async function customerToken(at: { iat?: number; exp: number }) {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'ES256' }).setSubject('c-1').setIssuer('ordergraph-dev').setAudience('ordergraph').setExpirationTime(now + at.exp);
+  if (at.iat !== undefined) jwt.setIssuedAt(now + at.iat);
+  return jwt.sign(stack.keys.privateKey);
+}
 
 describe('authentication: bearer JWT verified at the router', () => {
   test('a valid token answers', async () => {
@@ -63,6 +70,10 @@ describe('authentication: bearer JWT verified at the router', () => {
     ],
     ['a role that does not exist', async () => bearer(await signToken(stack.keys.privateKey, { sub: 'x', role: 'superuser' as never })), /role/],
     ['store staff without a store', async () => bearer(await signToken(stack.keys.privateKey, { sub: 'x', role: 'store-staff' })), /storeId/],
+    // Issue 10, point 8: minted in the future beyond JWT_MAX_IAT_SKEW_SECONDS (60), or living longer than JWT_MAX_TTL_SECONDS (24 h).
+    ['a token issued 5 minutes in the future', async () => bearer(await customerToken({ iat: 300, exp: 3600 })), /issued in the future/],
+    ['a token living 30 days', async () => bearer(await customerToken({ iat: 0, exp: 30 * 86_400 })), /lifetime .* longer than the 86400 s allowed/],
+    ['a token without iat (its lifetime cannot be checked)', async () => bearer(await customerToken({ exp: 3600 })), /iat/],
   ];
   test.each(refused)('%s: 401 UNAUTHENTICATED, nothing answered', async (_what, headers, message) => {
     const r = await post(stack.router!.url, { query: STORES }, await headers());
@@ -70,6 +81,23 @@ describe('authentication: bearer JWT verified at the router', () => {
     expect(r.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(r.body.errors[0].message).toMatch(message);
     expect(r.body.data).toBeUndefined();
+  });
+
+  test('a little clock skew passes (iat 30 s ahead), and so does npm run token’s 8 h lifetime', async () => {
+    expect((await post(stack.router!.url, { query: STORES }, bearer(await customerToken({ iat: 30, exp: 3600 })))).status).toBe(200);
+    expect((await post(stack.router!.url, { query: STORES }, bearer(await customerToken({ iat: 0, exp: 8 * 3600 })))).status).toBe(200);
+  });
+
+  test('the limits are settings: JWT_MAX_TTL_SECONDS=600 refuses a 1 h token', async () => {
+    const port = await freePort();
+    const router = await startRouter({ ...stack.routerEnv(port), JWT_MAX_TTL_SECONDS: '600' });
+    try {
+      const r = await post(router.url, { query: STORES }, bearer(await customerToken({ iat: 0, exp: 3600 })));
+      expect(r.status).toBe(401);
+      expect(r.body.errors[0]).toMatchObject({ message: expect.stringMatching(/longer than the 600 s allowed/), extensions: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      await router.stop();
+    }
   });
 
   test('introspection alone is open in development (Sandbox loads the schema before sign-in); data is not', async () => {
@@ -118,6 +146,13 @@ describe('guard rails, each with its code', () => {
     expect(r.body.errors[0].extensions.code).toBe('TOO_MANY_ALIASES');
   });
 
+  test('__typename aliases count too: 2 000 of them are refused (GraphQL Armor exempts them by default)', async () => {
+    const q = `{ ${Array.from({ length: 2000 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
+    const r: { status: number; body: any } = await stack.customer('c-1').post(q);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ message: expect.stringMatching(/found 2000/), extensions: { code: 'TOO_MANY_ALIASES' } });
+  });
+
   test('estimated cost beyond MAX_COST: 400 QUERY_TOO_COSTLY', async () => {
     const wide = `{ stores { ${Array.from({ length: 25 }, (_, i) => `p${i}: products { id name price store { id name kind products { id name price } } }`).join(' ')} } }`;
     const port = await freePort();
@@ -147,6 +182,21 @@ describe('guard rails, each with its code', () => {
     const withPreflightHeader = await fetch(`${stack.router!.url}?query=${encodeURIComponent(STORES)}`, { headers: { ...bearer(token), 'apollo-require-preflight': 'true' } });
     expect(withPreflightHeader.status).toBe(200);
   });
+});
+
+test('a body that is not JSON, at the router and at a subgraph: 400 as JSON, never an HTML page with a stack', async () => {
+  const token = (await stack.customer('c-1').token())!;
+  const targets: Array<[string, Record<string, string>]> = [
+    [stack.router!.url, bearer(token)],
+    [stack.services.catalog!.url, { 'x-ordergraph-router-token': DEV_ROUTER_TOKEN }],
+  ];
+  for (const [url, headers] of targets) {
+    const r = await post(url, '{"query": "{ stores { id } }"', headers);
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toMatch(/json/);
+    expect(r.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(JSON.stringify(r.body)).not.toMatch(/node_modules|\.js:\d+|\n\s+at /);
+  }
 });
 
 describe('production mode', () => {
@@ -189,8 +239,8 @@ test('the router runs as its own process (tsx, as npm start runs it): HTTP, auth
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`router process exited: ${stderr}`);
-      return fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok, () => false);
-    }, 'the router process', 30_000, 200);
+      return fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    }, 'the router process', 90_000, 200);
     const url = `http://127.0.0.1:${port}/graphql`;
     const token = (await stack.customer('c-proc').token())!;
     const r = await post(url, { query: STORES }, bearer(token));

@@ -1,24 +1,23 @@
 // The order tracker page (router/tracker) in real headless Chromium (Debian's `chromium`,
 // driven by playwright-core): sign in with a token, list my orders, place one from the
 // bakery, watch the status timeline move live; another customer sees nothing of it.
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { as, createTestKeys } from '../support/auth';
+import { findChromium } from '../support/chromium';
 import { waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BAKERY = 'sunrise-bakery';
 
 let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH). .ci/run installs it.`);
+  const executablePath = findChromium();
   stack = await startStack({ contexts: ['catalog', 'ordering', 'payment', 'delivery', 'mypage'] });
   await waitFor(async () => (await stack.services.ordering!.db.catalogProduct.count()) >= 3, 'ordering to learn the catalog');
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -8,6 +8,10 @@ import { freePort, waitFor } from './ports';
 export interface TestNats {
   url: string;
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL: no clean shutdown), keeping its port and store for `restart`. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port; `wipe` empties its store first (the broker lost its data). */
+  restart(opts?: { wipe?: boolean }): Promise<void>;
 }
 
 /** A real nats-server with JetStream for one test file: own port, own store directory, removed afterwards. */
@@ -17,22 +21,43 @@ export async function startNatsServer(): Promise<TestNats> {
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'og-nats-'));
-  const proc: ChildProcess = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    const nc = await connect({ servers: url, reconnect: false });
-    await nc.close();
-    return true;
-  }, `nats-server on ${url}`);
+  let proc: ChildProcess;
+  const launch = async () => {
+    proc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    // A test that forgets stop() must not keep Jest from exiting, nor leave the server behind.
+    proc.unref();
+    await waitFor(async () => {
+      const nc = await connect({ servers: url, reconnect: false });
+      await nc.close();
+      return true;
+    }, `nats-server on ${url}`);
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill(signal);
+      await exited;
+    }
+  };
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  await launch();
   return {
     url,
     stop: async () => {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
+      process.removeListener('exit', killOnExit);
+      await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => halt('SIGKILL'),
+    restart: async ({ wipe = false } = {}) => {
+      await halt('SIGKILL');
+      if (wipe) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+      }
+      await launch();
     },
   };
 }

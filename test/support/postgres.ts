@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import pg from 'pg';
 import { engineOfMigrations } from '../../platform/database';
+import { DEFAULT_TEST_SERVER_URL, redact } from './global-setup';
 
-/** The server tests create their throwaway databases on. */
-export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/**
+ * The server tests create their throwaway databases on: TEST_DATABASE_URL, which Jest's global
+ * setup (test/support/global-setup.ts) sets to the server it chose or started, else 127.0.0.1:5432.
+ */
+export const testServerUrl = () => process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_SERVER_URL;
+/** The same, read when a test file loads (after the global setup chose the server). */
+export const TEST_SERVER_URL = testServerUrl();
 const PREFIX = 'og_test_';
 
 /** Refuses anything that is not a throwaway test database: tests drop what they create. */
@@ -44,18 +50,19 @@ export async function createTestDatabases(allContexts: string[]): Promise<TestDa
   const sqliteDir = sqliteContexts.length > 0 ? mkdtempSync(join(tmpdir(), `${run}-`)) : undefined;
   const files = Object.fromEntries(sqliteContexts.map((c) => [c, `file:${join(sqliteDir!, `${c}.db`)}`]));
   for (const f of Object.values(files)) assertTestDatabase(f);
-  const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
+  const server = testServerUrl();
+  const admin = new pg.Client({ connectionString: server });
   try {
     await admin.connect();
   } catch (e) {
-    throw new Error(`Tests need PostgreSQL at ${TEST_SERVER_URL} (set TEST_DATABASE_URL): ${(e as Error).message}`);
+    throw new Error(`Tests need PostgreSQL at ${redact(server)} (set TEST_DATABASE_URL, or let Jest's global setup start one): ${(e as Error).message}`);
   }
   const urls: Record<string, string> = {};
   try {
     for (const c of contexts) {
       const name = `${run}_${c}`;
       await admin.query(`CREATE DATABASE "${name}"`);
-      const u = new URL(TEST_SERVER_URL);
+      const u = new URL(server);
       u.pathname = `/${name}`;
       urls[c] = u.toString();
       assertTestDatabase(urls[c]);
@@ -70,7 +77,7 @@ export async function createTestDatabases(allContexts: string[]): Promise<TestDa
     drop: async () => {
       if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
       if (contexts.length === 0) return;
-      const a = new pg.Client({ connectionString: TEST_SERVER_URL });
+      const a = new pg.Client({ connectionString: server });
       await a.connect();
       try {
         for (const u of contexts.map((c) => urls[c])) {

@@ -84,7 +84,11 @@ export async function startStack(
   const contexts = opts.contexts ?? [...CONTEXTS];
   const keys = await createTestKeys();
   const nats = await startNatsServer();
-  const dbs = await createTestDatabases([...CONTEXTS]);
+  // Without its databases the stack never starts: stop the broker too, or its process keeps Jest from exiting.
+  const dbs = await createTestDatabases([...CONTEXTS]).catch(async (e) => {
+    await nats.stop();
+    throw e;
+  });
   const ports = Object.fromEntries(await Promise.all([...CONTEXTS, 'router'].map(async (n) => [n, await freePort()]))) as Stack['ports'];
   const services: Stack['services'] = {};
   const children = new Set<SpawnedService>();

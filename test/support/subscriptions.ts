@@ -6,6 +6,8 @@ import { waitFor } from './ports';
 export interface TestSubscription {
   received: any[];
   errors: any[];
+  /** Pushes that carried data and errors (a partial answer): `{ data, errors }`; their errors are in `errors` too. */
+  partial: Array<{ data: any; errors: any[] }>;
   /** Resolves with the close event's code once the socket closed. */
   closed: Promise<{ code: number; reason: string }>;
   /** Waits until `n` payloads arrived; returns them all. */
@@ -21,6 +23,7 @@ export interface TestSubscription {
 export function subscribe(routerUrl: string, token: string | null, query: string, variables: Record<string, unknown> = {}): TestSubscription {
   const received: any[] = [];
   const errors: any[] = [];
+  const partial: Array<{ data: any; errors: any[] }> = [];
   let onClosed!: (e: { code: number; reason: string }) => void;
   let onConnected!: () => void;
   const closed = new Promise<{ code: number; reason: string }>((r) => (onClosed = r));
@@ -41,7 +44,11 @@ export function subscribe(routerUrl: string, token: string | null, query: string
   client.subscribe(
     { query, variables },
     {
-      next: (v) => (v.errors ? errors.push(...v.errors) : received.push(v.data)),
+      next: (v) => {
+        if (!v.errors) return void received.push(v.data);
+        errors.push(...v.errors);
+        if (v.data) partial.push({ data: v.data, errors: [...v.errors] });
+      },
       error: (e: any) => errors.push(Array.isArray(e) ? e[0] : e),
       complete: () => undefined,
     },
@@ -49,6 +56,7 @@ export function subscribe(routerUrl: string, token: string | null, query: string
   return {
     received,
     errors,
+    partial,
     closed,
     connected,
     waitForCount: (n, what = `${n} pushes`) => waitFor(async () => (received.length >= n ? received : null), what, 20_000, 25),

@@ -1,0 +1,25 @@
+// Every setting is validated at start: a bad value is one line of the configuration error list
+// (platform/config.ts, router/config.ts), never a crash deeper in (pino's "unknown level").
+import { baseEnvSchema, parseEnv } from '../../platform/config';
+import { loadRouterConfig } from '../../router/config';
+import { CONTEXTS } from '../../subgraphs/registry';
+
+test('LOG_LEVEL, LOG_FORMAT and PORT of a context are checked with the rest, all problems at once', () => {
+  expect(() => parseEnv(baseEnvSchema, { LOG_LEVEL: 'loud', LOG_FORMAT: 'xml', PORT: 'abc', OUTBOX_POLL_MS: '-1' })).toThrow(
+    /^Invalid configuration:\n(?=[\s\S]*  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent)(?=[\s\S]*  - LOG_FORMAT: must be json or pretty)(?=[\s\S]*  - PORT: must be a port number \(0-65535\))(?=[\s\S]*  - OUTBOX_POLL_MS)/,
+  );
+  const defaults = parseEnv(baseEnvSchema, {});
+  expect(defaults.LOG_LEVEL).toBe('info');
+  expect(defaults.PORT).toBeUndefined();
+  expect(parseEnv(baseEnvSchema, { LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', PORT: '4100' })).toMatchObject({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', PORT: 4100 });
+});
+
+test('a context started with LOG_LEVEL=loud stops with the configuration error list before it touches anything', async () => {
+  await expect(CONTEXTS.payment.start({ LOG_LEVEL: 'loud', DATA_DIR: '/nonexistent/never-created' })).rejects.toThrow(
+    'Invalid configuration:\n  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+  );
+});
+
+test('the router checks LOG_LEVEL too', () => {
+  expect(() => loadRouterConfig({ LOG_LEVEL: 'loud' })).toThrow('Invalid configuration:\n  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+});
