@@ -238,8 +238,14 @@ function launch(r: Replica, env: NodeJS.ProcessEnv): void {
   const proc = spawn(process.execPath, entryArgs(ENTRY[r.name], true), { cwd: ROOT, env: { ...env, PORT: String(r.port) }, stdio: ['ignore', log, log] });
   r.proc = proc;
   r.pid = proc.pid!;
-  process.on('exit', () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL'));
+  launched.push(proc);
 }
+
+/** Every replica this script started: killed if the script exits without stopping them (one listener, not one per launch). */
+const launched: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const proc of launched) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+});
 
 const alive = (pid: number) => {
   try {
