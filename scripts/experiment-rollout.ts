@@ -135,6 +135,9 @@ function requireHaproxy(): void {
   }
 }
 
+/** Ordering's approve timeout in the experiment (ms): generous, so that a slow machine is not what is measured. */
+const PAYMENT_TIMEOUT_MS = 10_000;
+
 /** HAProxy's readiness check, as the manifests' readinessProbe (periodSeconds 1, failureThreshold 2, timeoutSeconds 3). */
 const CHECK = { interMs: 1000, fall: 2, timeoutMs: 3000 };
 
@@ -462,7 +465,9 @@ async function main() {
     databaseUrl: o.databaseUrl,
     logDir: o.logDir,
     verbose: o.verbose,
-    // Ordering calls payment through its "Service"; stale PENDING orders settle within seconds.
+    // Ordering calls payment through its "Service". Recovery takes a PENDING order only once no
+    // request can still be waiting on its charge (stale > payment timeout, with margin): at 5 s
+    // against a 10 s timeout it voided and rejected orders whose approve was still in flight.
     contextEnv: (name) => {
       // As the seed did before its readiness test ("CB 제거"): no breaker, no tight timeout, no
       // bulkhead to speak of, so that what is measured is the rollout, not a slow machine's
@@ -471,10 +476,10 @@ async function main() {
         return {
           SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
           PAYMENT_URL: `http://127.0.0.1:${lb.payment}`,
-          PAYMENT_TIMEOUT_MS: '10000',
+          PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
           PAYMENT_BREAKER_VOLUME: '1000000',
           PAYMENT_MAX_CONCURRENT: '1000',
-          RECOVERY_STALE_MS: '5000',
+          RECOVERY_STALE_MS: String(3 * PAYMENT_TIMEOUT_MS),
           RECOVERY_INTERVAL_MS: '1000',
         };
       // As in Kubernetes: the migrations Job seeds the catalog (below), catalog's replicas do not.
