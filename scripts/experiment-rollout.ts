@@ -135,6 +135,19 @@ function requireHaproxy(): void {
   }
 }
 
+/** HAProxy's readiness check, as the manifests' readinessProbe (periodSeconds 1, failureThreshold 2, timeoutSeconds 3). */
+const CHECK = { interMs: 1000, fall: 2, timeoutMs: 3000 };
+
+/**
+ * How long a process keeps serving after SIGTERM while its /health/ready already answers 503
+ * (platform/main.ts), as the manifests' preStop sleep: HAProxy takes the replica out after
+ * `fall` failed checks `inter` apart, each answered within the check timeout at worst, so
+ * fall × inter + timeout (5 s). Without it the listener closes at once and HAProxy keeps
+ * sending new connections to a closed port for up to that long. Every process gets it
+ * (a preStop hook does not depend on a readinessProbe); without the check HAProxy never learns.
+ */
+const SHUTDOWN_DELAY_MS = CHECK.fall * CHECK.interMs + CHECK.timeoutMs;
+
 /**
  * HAProxy as the three Services: one frontend per replicated process, each balancing over
  * its two replicas. With `readiness`, a replica gets requests only while its
@@ -143,7 +156,7 @@ function requireHaproxy(): void {
  * a Service does not retry a request either.
  */
 function haproxyConfig(lb: Record<Replicated, number>, replicas: Record<Replicated, [number, number]>, readiness: boolean): string {
-  const check = readiness ? ' check inter 1s fall 2 rise 1' : '';
+  const check = readiness ? ` check inter ${CHECK.interMs}ms fall ${CHECK.fall} rise 1` : '';
   const sections = REPLICATED.map(
     (name) => `
 frontend ${name}
@@ -164,6 +177,8 @@ defaults
   timeout connect 2s
   timeout client 30s
   timeout server 30s
+  # As the manifests' readinessProbe (timeoutSeconds: 3): the router's readiness asks every subgraph.
+  timeout check ${CHECK.timeoutMs}ms
 ${sections.join('\n')}
 `;
 }
@@ -443,13 +458,26 @@ async function main() {
     verbose: o.verbose,
     // Ordering calls payment through its "Service"; stale PENDING orders settle within seconds.
     contextEnv: (name) => {
-      if (name === 'ordering') return { PAYMENT_URL: `http://127.0.0.1:${lb.payment}`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '1000' };
+      // As the seed did before its readiness test ("CB 제거"): no breaker, no tight timeout, no
+      // bulkhead to speak of, so that what is measured is the rollout, not a slow machine's
+      // payment calls tripping the breaker (that is experiment:breaker's subject).
+      if (name === 'ordering')
+        return {
+          SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+          PAYMENT_URL: `http://127.0.0.1:${lb.payment}`,
+          PAYMENT_TIMEOUT_MS: '10000',
+          PAYMENT_BREAKER_VOLUME: '1000000',
+          PAYMENT_MAX_CONCURRENT: '1000',
+          RECOVERY_STALE_MS: '5000',
+          RECOVERY_INTERVAL_MS: '1000',
+        };
       // As in Kubernetes: the migrations Job seeds the catalog (below), catalog's replicas do not.
       if (name === 'catalog') return { CATALOG_SEED: 'false' };
+      if (name === 'payment') return { SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS) };
       return undefined;
     },
     // The router reaches ordering and payment through theirs.
-    routerEnv: { SUBGRAPH_URL_ORDERING: `http://127.0.0.1:${lb.ordering}/graphql`, SUBGRAPH_URL_PAYMENT: `http://127.0.0.1:${lb.payment}/graphql` },
+    routerEnv: { SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS), SUBGRAPH_URL_ORDERING: `http://127.0.0.1:${lb.ordering}/graphql`, SUBGRAPH_URL_PAYMENT: `http://127.0.0.1:${lb.payment}/graphql` },
   });
   const stopAll = async (replicas: Replica[]) => {
     await haproxy.stop();
@@ -482,7 +510,7 @@ async function main() {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
       const text = await res.text();
       return { paid: /"status":"PAID"/.test(text), detail: text.slice(0, 200) };
-    });
+    }, 300_000);
     const tokens = await Promise.all(Array.from({ length: o.users }, (_, i) => running.token({ sub: `rollout-${i}`, role: 'customer' })));
 
     const runs: RunReport[] = [];
@@ -526,7 +554,7 @@ function print(o: Options, machine: string, stack: RunningStack, runs: RunReport
   out.push(`databases     ${stack.database}`);
   out.push(`topology      HAProxy → 2 × router → HAProxy → 2 × ordering → HAProxy → 2 × payment; other contexts 1 each; nats-server 1 node`);
   out.push(`load          ${o.users} users placing orders (placeOrder cake ×1) for at least ${o.duration} s per run and until the restart ends, next order as soon as answered`);
-  out.push(`restart       every replica in turn: SIGTERM → exit → start → ready (router, ordering, payment; 6 processes)`);
+  out.push(`restart       every replica in turn: SIGTERM → exit → start → ready (router, ordering, payment; 6 processes); SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS} (preStop), check inter ${CHECK.interMs} ms fall ${CHECK.fall} timeout ${CHECK.timeoutMs} ms`);
   out.push('');
   out.push(`${'run'.padEnd(52)} ${'availability'.padStart(12)} ${'tps'.padStart(8)} ${'PAID'.padStart(7)} ${'failed'.padStart(7)} ${'seconds'.padStart(8)}`);
   for (const r of runs) {

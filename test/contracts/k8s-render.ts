@@ -1,6 +1,6 @@
 // Renders the kustomize trees under k8s/ with the real `kubectl kustomize` (offline) and
 // validates objects against the Kubernetes API schemas (kubernetes-models, plus the CRD
-// models of CloudNativePG and KEDA). Shared by k8s.test.ts and dockerfile.test.ts.
+// models of CloudNativePG, KEDA and the Prometheus Operator). Shared by k8s.test.ts and dockerfile.test.ts.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
@@ -51,6 +51,7 @@ function modelOf(apiVersion: string, kind: string): (new (data: unknown) => { va
     `kubernetes-models/${apiVersion}/${kind}`,
     `@kubernetes-models/cloudnative-pg/${apiVersion}/${kind}`,
     `@kubernetes-models/keda/${apiVersion}/${kind}`,
+    `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`,
   ];
   for (const c of candidates) {
     try {
