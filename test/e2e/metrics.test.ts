@@ -158,8 +158,9 @@ test('a stopped consumer: its pending count grows on the producer\'s report, and
 });
 
 test('an outbox row that cannot be published: unsent, aged, and its failures counted', async () => {
-  // An event for a stream that does not exist: JetStream refuses every publish of it.
-  const Nowhere = { ...defineEvent({ context: 'nowhere', name: 'thing-happened', version: 1, data: z.object({}) }) };
+  // A row whose expected stream is not the one its subject lands in: JetStream refuses every
+  // publish of it (a missing stream would be recreated by the relay, see platform/outbox.ts).
+  const Nowhere = { ...defineEvent({ context: 'catalog', name: 'nothing-happened', version: 1, data: z.object({}) }), stream: 'NOWHERE' };
   const catalog = stack.services.catalog!;
   const env = await addToOutbox(catalog.db, Nowhere, {}, { correlationId: 'metrics-test' });
   catalog.relay.notify();
