@@ -54,7 +54,7 @@ describe('seed', () => {
       expect(await seedCatalog(db, extended)).toBe(1);
       expect(await db.outboxEvent.count()).toBe(outboxBefore + 1);
       const [event] = await db.outboxEvent.findMany({ where: { correlationId: 'test-muffin' } });
-      expect((event.payload as any).data).toEqual({ productId: 'test-muffin', storeId: 'sunrise-bakery', name: 'muffin', price: 3000 });
+      expect((event.payload as any).data).toEqual({ productId: 'test-muffin', storeId: 'sunrise-bakery', storeKind: 'BAKERY', name: 'muffin', price: 3000 });
       expect(await seedCatalog(db, extended)).toBe(0);
     } finally {
       // Leave the catalog as the other tests expect it.
