@@ -12,12 +12,12 @@
 // the PostgreSQL server given, free ports); nothing of `npm start` is touched.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { entryArgs, IsolatedStack, machineLine, ROOT, say, secondsSince, waitForFirstPaidOrder, type RunningStack } from './lib/isolated-stack';
+import { freePort } from './lib/ports';
 
 // autocannon ships no type declarations: the part used here.
 interface AutocannonClient {
@@ -107,17 +107,6 @@ function parseOptions(argv: string[]): Options {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ready = (port: number) =>

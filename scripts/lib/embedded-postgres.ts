@@ -13,8 +13,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import pg from 'pg';
+import { freePort } from './ports';
 
 export interface EmbeddedPostgres {
   /** postgresql://postgres@127.0.0.1:<port>/postgres, trust auth. */
@@ -156,17 +156,6 @@ async function stopOrphan(data: string): Promise<void> {
 
 const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no output)');
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Whether a PostgreSQL server answers at `url` (connects and runs SELECT 1 within `timeoutMs`); the driver's message when not. */
 export async function probePostgres(url: string, timeoutMs = 3000): Promise<{ ok: true } | { ok: false; reason: string }> {

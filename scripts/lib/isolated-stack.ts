@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,7 @@ import type { Actor } from '../../platform/auth';
 import { engineOfMigrations } from '../../platform/database';
 import { devKeyFileIn, loadOrCreateDevKeys, signToken } from '../../router/auth';
 import { CONTEXT_NAMES, type ContextName } from '../../subgraphs/registry';
+import { freePort } from './ports';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
@@ -73,17 +74,6 @@ interface Child {
   tail: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
 
 export const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
 const tcpOpen = (port: number) =>
