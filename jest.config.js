@@ -1,6 +1,5 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
     // jose 6 ships ES modules only: compiled to CommonJS for Jest (Node itself loads it with require(esm)).
@@ -16,4 +15,6 @@ module.exports = {
   // Checks nats-server and chooses (or starts) the PostgreSQL server for the whole run; see test/support/global-setup.ts.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // Node's, plus: no process a test file started outlives it, nor holds Jest's pipes (test/support/children.ts).
+  testEnvironment: '<rootDir>/test/support/environment.ts',
 };

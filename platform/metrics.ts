@@ -141,6 +141,9 @@ export class Metrics {
     private readonly log?: Logger,
   ) {
     this.registry.setDefaultLabels({ context });
+    // prom-client counts process CPU from the moment its collectors are registered: register them
+    // now, at start, not at the first scrape (which would then report ~0 s of CPU).
+    processMetrics();
     this.collectErrors = this.counter('ordergraph_metrics_collect_errors_total', 'Scrape-time reads (database, NATS) that failed; their gauges show no series or NaN.', ['source']);
     this.graphql = {
       operations: this.counter('ordergraph_graphql_operations_total', 'GraphQL operations answered, by operation name, type and outcome ("ok" or the first error\'s extensions.code).', [

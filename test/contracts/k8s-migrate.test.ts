@@ -2,7 +2,7 @@
 // as a process from the build, against real PostgreSQL: it migrates and seeds, exits 0, and a
 // second run changes nothing; a bad configuration or an unreachable database exits 1 with a
 // clear message and no stack.
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabases, type TestDatabases } from '../support/postgres';
@@ -15,14 +15,14 @@ let dbs: TestDatabases;
 /** Runs the built entry point; resolves with its exit code and output. */
 function migrate(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'migrate.js')], {
+    const child = spawnChild(process.execPath, [join(ROOT, 'dist', 'scripts', 'migrate.js')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
     child.on('exit', (code) => resolve({ code, out }));
   });
 }
@@ -39,7 +39,7 @@ const count = async (url: string, sql: string) => {
 
 beforeAll(async () => {
   // The build is what the image runs (incremental: only what changed).
-  const built = await new Promise<number | null>((resolve) => spawn(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'ignore' }).on('exit', resolve));
+  const built = await new Promise<number | null>((resolve) => spawnChild(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'ignore' }).on('exit', resolve));
   if (built !== 0) throw new Error('npm run build failed');
   dbs = await createTestDatabases(CONTEXTS);
 }, 120_000);

@@ -3,7 +3,8 @@
 // the composed router (real, in-process) then serves the new subgraph, started from the copy
 // as its own process next to catalog, ordering and payment, and the new context's sample
 // policy turns a paid order (ordering's OrderPlaced, on a real nats-server) into its read model.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,7 +125,7 @@ describe('started with the others behind the composed router', () => {
     });
     db = await createTestDatabases([NAME]);
     // The new context runs from the copy, as `npm start` would run it there.
-    child = spawn(process.execPath, ['--import', 'tsx', join(copy, 'subgraphs', NAME, 'main.ts')], {
+    child = spawnChild(process.execPath, ['--import', 'tsx', join(copy, 'subgraphs', NAME, 'main.ts')], {
       cwd: copy,
       env: { ...stack.envFor('catalog'), ...db.env, PORT: String(port) },
       stdio: ['ignore', 'ignore', 'inherit'],

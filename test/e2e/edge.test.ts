@@ -2,7 +2,7 @@
 // every context, real nats-server and real databases: bad input refused at the boundary for
 // every String/ID the public schema takes, unexpected errors masked with an errorId that is
 // in the log, partial answers when a subgraph is down, and GraphQL over HTTP by the spec.
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -169,7 +169,7 @@ describe('unexpected errors are masked, with an errorId that is in the log line'
   test('through the router and in the subgraph process: plain message, INTERNAL_SERVER_ERROR, errorId; the log has the Prisma text under that id', async () => {
     // A second ordering process of our own, to read its log.
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/ordering/main.ts')], {
+    const child = spawnChild(process.execPath, [built('subgraphs/ordering/main.ts')], {
       env: { ...stack.envFor('ordering'), PORT: String(port), LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'ignore'],
     });

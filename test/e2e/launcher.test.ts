@@ -2,7 +2,8 @@
 // `npm start -- --help` starts nothing; one signal to the launcher process alone stops every
 // process it started; `npm run service` on a busy port is one clear line, and alone it says
 // which NATS it joined; `npm run -s token` prints only the token.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,7 @@ describe('a running stack', () => {
     // Two contexts are enough to show the process handling; the others stay out to keep the test lean.
     const skip = CONTEXT_NAMES.filter((c) => c !== 'catalog' && c !== 'payment').join(',');
     // Through npm, as a newcomer (and an IDE's run button) starts it.
-    launcher = spawn('npm', ['start', '--', '--port-base', String(base), '--skip', skip], { cwd: ROOT, env: env({ NATS_PORT: String(natsPort) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    launcher = spawnChild('npm', ['start', '--', '--port-base', String(base), '--skip', skip], { cwd: ROOT, env: env({ NATS_PORT: String(natsPort) }), stdio: ['ignore', 'pipe', 'pipe'], group: true });
     launcher.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     launcher.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     await waitFor(() => {
@@ -119,7 +120,7 @@ describe('a running stack', () => {
 
   test('a service started alone says which NATS it joined: the running stack’s', async () => {
     const port = await freePort();
-    const svc = spawn(process.execPath, [RUN, 'service', 'payment'], { cwd: ROOT, env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const svc = spawnChild(process.execPath, [RUN, 'service', 'payment'], { cwd: ROOT, env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     svc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     try {

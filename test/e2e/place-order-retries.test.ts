@@ -2,7 +2,7 @@
 // real nats-server, PostgreSQL, payment and the router. Ordering reaches payment through a
 // small HTTP proxy the test controls (forward, forward slowly, or fail), so a charge can be
 // kept in flight while the router is SIGKILLed, and the breaker can be driven to half-open.
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -151,11 +151,12 @@ describe('Idempotency-Key on placeOrder', () => {
   test('the router SIGKILLed while placeOrder is charging; a new router, a retry with the same key → one order, one charge', async () => {
     const port = await freePort();
     const startRouterProcess = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../router/main.ts')], {
+      const child = spawnChild(process.execPath, [built('router/main.ts')], {
         env: stack.routerEnv(port),
         stdio: ['ignore', 'ignore', 'inherit'],
       });
-      await waitFor(() => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok), 'router process to listen', 60_000, 200);
+      // Ready, not only live: a live router may still be loading the supergraph or connecting to NATS.
+      await waitFor(() => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok), 'router process to be ready', 60_000, 200);
       return child;
     };
     const token = await stack.keys.token(as.customer('c-crash'));
@@ -169,8 +170,15 @@ describe('Idempotency-Key on placeOrder', () => {
     const routerA = await startRouterProcess();
     proxyMode = { kind: 'forward', delayMs: 1500 };
     const seen = approvesSeen;
-    const lost = send().catch((e: Error) => e);
-    await waitFor(() => approvesSeen > seen, 'the charge to be in flight');
+    let early: unknown;
+    const lost = send()
+      .then((answer) => (early = answer))
+      .catch((e: Error) => e);
+    await waitFor(() => {
+      // An answer before the charge reached payment would make the rest meaningless: say what it was.
+      if (early) throw new Error(`placeOrder answered before its charge reached payment: ${JSON.stringify(early)}`);
+      return approvesSeen > seen;
+    }, 'the charge to be in flight');
     const exited = new Promise((r) => routerA.once('exit', r));
     routerA.kill('SIGKILL');
     await exited;
@@ -260,11 +268,12 @@ describe('a wrong PAYMENT_URL', () => {
 
 describe('the breaker refuses before writing, in every state', () => {
   test('half-open: of ten concurrent orders one is the trial call; the nine refused are not written (CIRCUIT_OPEN)', async () => {
-    // Open the breaker: payment fails (500) on three calls.
+    // Open the breaker: payment fails (500) until it opens. At least three calls (the volume
+    // threshold); more when earlier tests left successes in the breaker's rolling window.
     proxyMode = { kind: 'fail' };
-    for (let i = 0; i < 3; i++) await stack.customer(`c-open-${i}`).gql(PLACE, donuts());
-    const open = await stack.customer('c-open-x').gql(PLACE, donuts());
-    expect(open.errors?.[0].extensions).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', reason: 'CIRCUIT_OPEN' });
+    let open: Awaited<ReturnType<ReturnType<Stack['customer']>['gql']>> | undefined;
+    for (let i = 0; i < 30 && open?.errors?.[0].extensions?.reason !== 'CIRCUIT_OPEN'; i++) open = await stack.customer(`c-open-${i}`).gql(PLACE, donuts());
+    expect(open!.errors?.[0].extensions).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', reason: 'CIRCUIT_OPEN' });
 
     // Half-open after the reset time; the trial call is slow, so the other nine arrive while it is in flight.
     proxyMode = { kind: 'forward', delayMs: 800 };

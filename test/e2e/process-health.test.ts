@@ -2,13 +2,14 @@
 // unreachable is live but not ready, keeps trying, and becomes ready when NATS arrives; a
 // process whose event loop stalls fails /health/live (a long block: 503; a hung loop: no
 // answer within the probe's timeout); on SIGTERM it reports not ready at once, then stops.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { resolve } from 'node:path';
 import { freePort, waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 
 const PRELOAD = resolve(__dirname, '../support/block-event-loop.cjs');
-/** Starting a process under tsx on a busy 2-core machine takes a while. */
+/** Starting a process on a busy 2-core machine takes a while. */
 const START_MS = 90_000;
 
 let stack: Stack;
@@ -18,7 +19,7 @@ let port = 0;
 /** delivery as a real process on a fresh port (stack.spawn waits for ready; these tests look before). */
 async function startDelivery(env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/delivery/main.ts')], {
+  const child = spawnChild(process.execPath, [built('subgraphs/delivery/main.ts')], {
     env: { ...stack.envFor('delivery'), ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

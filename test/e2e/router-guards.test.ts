@@ -1,6 +1,6 @@
 // The public endpoint's authentication and guard rails, through a real router over a real
 // catalog subgraph (the rules of each context are tested in test/e2e/auth-*.test.ts).
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -227,9 +227,9 @@ describe('production mode', () => {
   });
 });
 
-test('the router runs as its own process (tsx, as npm start runs it): HTTP, auth and the subscription socket answer', async () => {
+test('the router runs as its own process (built JavaScript, as npm start and the image run it): HTTP, auth and the subscription socket answer', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../router/main.ts')], {
+  const child = spawnChild(process.execPath, [built('router/main.ts')], {
     env: stack.routerEnv(port) as NodeJS.ProcessEnv,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,7 +1,8 @@
 // Two replicas of a context started at the same instant against a PostgreSQL database that
 // does not exist yet (a fresh cluster, a first deploy with two pods): both must come up.
 // Real processes, real nats-server, real PostgreSQL.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -57,7 +58,7 @@ test('two replicas of catalog started together on a database that does not exist
   const stderr: string[] = ['', ''];
   const exits: Array<number | null> = [null, null];
   for (const [i, port] of ports.entries()) {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/catalog/main.ts')], {
+    const child = spawnChild(process.execPath, [built('subgraphs/catalog/main.ts')], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',

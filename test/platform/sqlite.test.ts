@@ -3,7 +3,7 @@
 // serialised between starters; the embedded default file; the outbox relay, the durable
 // consumer's "processed" record and dead letters with SQLite's SQL. Real nats-server.
 import { createHash, randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -175,7 +175,7 @@ describe('opening a SQLite context', () => {
 
   test('a file another live process holds is refused with a clear message', async () => {
     const url = fileUrl('held');
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const holder = spawnChild(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       writeFileSync(`${url.slice('file:'.length)}.lock`, String(holder.pid));
       await expect(open({ url })).rejects.toThrow(`notification's embedded database (${url.slice('file:'.length)}) is in use by process ${holder.pid}`);

@@ -9,7 +9,8 @@
 // test within seconds, that one command runs scripts/token.ts itself, bundled once with
 // esbuild (tsx's compiler), instead of starting npm and tsx per call: the same code and
 // arguments; the package.json script is checked to be that file.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { built, spawnChild } from '../support/children';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,7 +34,7 @@ class Bash {
   private n = 0;
 
   constructor(env: NodeJS.ProcessEnv, cwd: string) {
-    this.proc = spawn('bash', ['--noprofile', '--norc'], { env, cwd });
+    this.proc = spawnChild('bash', ['--noprofile', '--norc'], { env, cwd }) as ChildProcessWithoutNullStreams;
     this.proc.stdout.setEncoding('utf8').on('data', (d: string) => (this.out += d));
     this.proc.stderr.setEncoding('utf8').on('data', (d: string) => (this.err += d));
   }

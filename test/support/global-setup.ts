@@ -6,6 +6,7 @@
 //      temp folder and stopped in global-teardown.ts. TEST_POSTGRES=embedded skips 2.
 // The choice reaches the workers (started after this) as TEST_DATABASE_URL in their environment.
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { probePostgres, startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
 
 export const DEFAULT_TEST_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -27,6 +28,10 @@ export default async function globalSetup(): Promise<void> {
         '  Debian/Ubuntu: sudo apt-get install nats-server   ·   macOS: brew install nats-server   ·   others: https://docs.nats.io/running-a-nats-service/introduction/installation',
     );
   }
+
+  // Tests start contexts and the router as separate processes from the build, as the image runs them.
+  const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed, and the tests start processes from dist/:\n${build.stdout}${build.stderr}`);
 
   const configured = process.env.TEST_DATABASE_URL;
   if (configured) {

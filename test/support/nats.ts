@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { built, spawnChild } from './children';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ export async function startNatsServer(): Promise<TestNats> {
   const url = `nats://127.0.0.1:${port}`;
   let proc: ChildProcess;
   const launch = async () => {
-    proc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    proc = spawnChild('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
     // A test that forgets stop() must not keep Jest from exiting, nor leave the server behind.
     proc.unref();
     await waitFor(async () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { built, spawnChild } from './children';
 import { resolve } from 'node:path';
 import { startRouter, type RunningRouter } from '../../router/gateway';
 import type { RunningContext } from '../../platform/service';
@@ -161,7 +161,7 @@ export async function startStack(
     },
     async spawn(name, spawnOpts = {}) {
       const port = spawnOpts.port ?? ports[name];
-      const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs', name, 'main.ts')], {
+      const child = spawnChild(process.execPath, [built(`subgraphs/${name}/main.ts`)], {
         env: { ...envFor(name), ...spawnOpts.env, PORT: String(port) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
