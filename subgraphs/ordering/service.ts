@@ -15,6 +15,9 @@ import {
 } from './policies';
 import { orderingResolvers } from './resolvers';
 
+/** What a placeOrder may still need after payment's answer (its committing transaction, a loaded machine). */
+const RECOVERY_MARGIN_MS = 5000;
+
 const config = z.object({
   /** Payment's internal base URL (not the router). */
   PAYMENT_URL: z.url().default('http://127.0.0.1:4003'),
@@ -31,11 +34,11 @@ const config = z.object({
   /** A retry with the Idempotency-Key of an order whose payment is in flight waits this long for the outcome, then answers IDEMPOTENCY_KEY_IN_PROGRESS. */
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).default(3000),
   ...idempotencySettings.shape,
-}).refine((c) => c.RECOVERY_STALE_MS >= 2 * c.PAYMENT_TIMEOUT_MS, {
+}).refine((c) => c.RECOVERY_STALE_MS >= c.PAYMENT_TIMEOUT_MS + RECOVERY_MARGIN_MS, {
   // Recovery voids and rejects a PENDING order it takes for abandoned; one whose charge is still
   // in flight is not abandoned (found in the rollout experiment, docs/rollout-experiment.md).
   path: ['RECOVERY_STALE_MS'],
-  message: 'must be at least 2 × PAYMENT_TIMEOUT_MS: a PENDING order younger than that may still have its charge in flight, and recovery would reject it',
+  message: `must be at least PAYMENT_TIMEOUT_MS + ${RECOVERY_MARGIN_MS} ms: a PENDING order younger than that may still have its charge in flight, and recovery would reject it`,
 });
 type OrderingConfig = z.infer<typeof config>;
 
