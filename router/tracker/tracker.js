@@ -248,6 +248,8 @@
     }
     sessionStorage.setItem('og.token', state.token);
     $('who').textContent = `${c.sub} (${c.role})`;
+    // Nothing live to watch for this role: no "offline" badge either.
+    $('live').hidden = true;
     $('sign-out').hidden = false;
     $('signin-form').hidden = true;
     $('token').value = '';
