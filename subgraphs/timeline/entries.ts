@@ -89,7 +89,12 @@ const DESCRIBE: Record<string, Record<string, Describe>> = {
   rewards: {
     MissionCompleted: (d) => ({ kind: 'MISSION_COMPLETED', summary: `Mission completed: ${human(d.kind)}`, status: null }),
     RewardGranted: (d) => ({ kind: 'REWARD_GRANTED', summary: `Reward granted: ${d.points} points` }),
-    MissionUpdated: (d) => ({ kind: 'MISSION_UPDATED', summary: `Mission ${human(d.kind)}: ${d.progress} of ${d.target}`, status: null }),
+    // Progress an order made (1 of 3); not a mission's announcement (0 of n) nor its completion
+    // (MissionCompleted tells that) nor its later message bookkeeping.
+    MissionUpdated: (d) =>
+      d.status === 'IN_PROGRESS' && typeof d.progress === 'number' && d.progress > 0
+        ? { kind: 'MISSION_PROGRESSED', summary: `Mission ${human(d.kind)}: ${d.progress} of ${d.target}`, status: null }
+        : null,
   },
 };
 

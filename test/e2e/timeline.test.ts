@@ -46,17 +46,24 @@ interface Entry {
 const documentedOrder = (a: Entry, b: Entry) =>
   a.occurredAt.localeCompare(b.occurredAt) || (a.streamSequence ?? Infinity) - (b.streamSequence ?? Infinity) || a.eventId.localeCompare(b.eventId);
 
+/**
+ * A stream event that is no timeline entry, by the rule the schema documents: a product's facts,
+ * and a mission's updates other than progress an order made (announcements at 0, completion, message bookkeeping).
+ */
+const notAnEntry = (m: StreamMessage) =>
+  m.body?.type === 'ProductAdded' || m.body?.type === 'StockReceived' || (m.body?.type === 'MissionUpdated' && !(m.body.data.status === 'IN_PROGRESS' && m.body.data.progress > 0));
+
 /** Every event of the case in the streams: its own (correlation id), and those caused by them whose correlation is not an order or reservation (a mission's). */
 async function eventsOfCase(caseId: string): Promise<StreamMessage[]> {
   const streams = ['ORDERING', 'PAYMENT', 'DELIVERY', 'NOTIFICATION', 'RENTAL', 'INVENTORY', 'REWARDS'];
   const all = (await Promise.all(streams.map((s) => js.messages(s).catch(() => [])))).flat();
-  const own = all.filter((m) => m.body?.correlationId === caseId);
+  const own = all.filter((m) => m.body?.correlationId === caseId && !notAnEntry(m));
   const ids = new Set(own.map((m) => m.body.id));
   const isCase = (m: StreamMessage) => m.body?.data?.orderId === m.body?.correlationId || m.body?.data?.reservationId === m.body?.correlationId;
   for (let grew = true; grew; ) {
     grew = false;
     for (const m of all) {
-      if (!ids.has(m.body?.id) && ids.has(m.body?.causationId) && !isCase(m)) {
+      if (!ids.has(m.body?.id) && ids.has(m.body?.causationId) && !isCase(m) && !notAnEntry(m)) {
         ids.add(m.body.id);
         own.push(m);
         grew = true;
@@ -131,6 +138,7 @@ test('a pizza order through every step: one timeline from ordering, payment, del
   expect(byKind('SHIPPED')).toMatchObject({ context: 'delivery', summary: 'Shipped: out for delivery' });
   // The first pizza's mission: its reward is part of the order's story (caused by its OrderPlaced).
   expect(byKind('REWARD_GRANTED')).toMatchObject({ context: 'rewards', points: 100, causationId: byKind('ORDER_PLACED').eventId });
+  expect(timeline.filter((e) => e.kind === 'MISSION_PROGRESSED')).toEqual([expect.objectContaining({ context: 'rewards', summary: 'Mission three orders: 1 of 3' })]);
   expect(new Set(timeline.map((e) => e.eventId)).size).toBe(timeline.length);
 });
 
