@@ -32,7 +32,13 @@ CREATE TABLE "TimelineCase" (
     CONSTRAINT "TimelineCase_pkey" PRIMARY KEY ("caseId")
 );
 
--- CreateTable
+-- CreateIndex
+CREATE INDEX "TimelineEntry_caseId_idx" ON "TimelineEntry"("caseId");
+
+-- CreateIndex
+CREATE INDEX "TimelineEntry_causationId_idx" ON "TimelineEntry"("causationId");
+
+-- platform tables: outbox, processed events, dead letters
 CREATE TABLE "OutboxEvent" (
     "id" TEXT NOT NULL,
     "seq" BIGSERIAL NOT NULL,
@@ -49,8 +55,9 @@ CREATE TABLE "OutboxEvent" (
 
     CONSTRAINT "OutboxEvent_pkey" PRIMARY KEY ("id")
 );
+CREATE UNIQUE INDEX "OutboxEvent_seq_key" ON "OutboxEvent"("seq");
+CREATE INDEX "OutboxEvent_sentAt_nextAttemptAt_idx" ON "OutboxEvent"("sentAt", "nextAttemptAt");
 
--- CreateTable
 CREATE TABLE "ProcessedEvent" (
     "consumer" TEXT NOT NULL,
     "eventId" TEXT NOT NULL,
@@ -59,7 +66,6 @@ CREATE TABLE "ProcessedEvent" (
     CONSTRAINT "ProcessedEvent_pkey" PRIMARY KEY ("consumer","eventId")
 );
 
--- CreateTable
 CREATE TABLE "DeadLetter" (
     "id" TEXT NOT NULL,
     "consumer" TEXT NOT NULL,
@@ -74,18 +80,4 @@ CREATE TABLE "DeadLetter" (
 
     CONSTRAINT "DeadLetter_pkey" PRIMARY KEY ("id")
 );
-
--- CreateIndex
-CREATE INDEX "TimelineEntry_caseId_idx" ON "TimelineEntry"("caseId");
-
--- CreateIndex
-CREATE INDEX "TimelineEntry_causationId_idx" ON "TimelineEntry"("causationId");
-
--- CreateIndex
-CREATE UNIQUE INDEX "OutboxEvent_seq_key" ON "OutboxEvent"("seq");
-
--- CreateIndex
-CREATE INDEX "OutboxEvent_sentAt_nextAttemptAt_idx" ON "OutboxEvent"("sentAt", "nextAttemptAt");
-
--- CreateIndex
 CREATE INDEX "DeadLetter_consumer_idx" ON "DeadLetter"("consumer");
