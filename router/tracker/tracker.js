@@ -112,13 +112,21 @@
 
   const ENTRY = 'eventId occurredAt context kind summary status channel amount points stream streamSequence';
 
-  /** Every listed order's timeline in one request (the router batches them to the timeline subgraph). */
+  /** Orders per request: the router refuses more than 30 aliases (and costly queries) per operation. */
+  const TIMELINES_PER_REQUEST = 10;
+
+  /** Every listed order's timeline, ten orders per request (the router batches each request's to the timeline subgraph). */
   async function loadTimelines(ids) {
-    if (ids.length === 0) return;
-    const vars = ids.map((_, i) => `$o${i}: ID!`).join(', ');
-    const fields = ids.map((_, i) => `o${i}: order(id: $o${i}) { id timeline { ${ENTRY} } }`).join(' ');
-    const body = await gqlPartial(`query Timelines(${vars}) { ${fields} }`, Object.fromEntries(ids.map((id, i) => [`o${i}`, id])));
-    for (const v of Object.values(body.data || {})) if (v && v.timeline) mergeTimeline(order(v.id), v.timeline);
+    const chunks = [];
+    for (let i = 0; i < ids.length; i += TIMELINES_PER_REQUEST) chunks.push(ids.slice(i, i + TIMELINES_PER_REQUEST));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const vars = chunk.map((_, i) => `$o${i}: ID!`).join(', ');
+        const fields = chunk.map((_, i) => `o${i}: order(id: $o${i}) { id timeline { ${ENTRY} } }`).join(' ');
+        const body = await gqlPartial(`query Timelines(${vars}) { ${fields} }`, Object.fromEntries(chunk.map((id, i) => [`o${i}`, id])));
+        for (const v of Object.values(body.data || {})) if (v && v.timeline) mergeTimeline(order(v.id), v.timeline);
+      }),
+    );
     render();
   }
 

@@ -128,6 +128,22 @@ test('sign in: an earlier order shows its timeline; place a bakery order and wat
   await stranger.screenshot({ path: join(SCREENSHOTS, 'tracker-empty.png'), fullPage: true });
 });
 
+test('a customer with more orders than one request may name (the router allows 30 aliases): every order shows its timeline', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 31; i++) {
+    const r = await stack.customer('c-many').gql(`mutation { placeOrder(input: { productId: "donut", qty: ${i + 1} }) { id } }`);
+    expect(r.errors).toBeUndefined();
+    ids.push(r.data.placeOrder.id);
+  }
+  await waitFor(async () => ((await stack.customer('c-many').gql('{ myOrders { orderId } }')).data?.myOrders.length === 31) || null, 'mypage to list the orders');
+  await waitFor(async () => {
+    const r = await stack.customer('c-many').gql('query($id: ID!) { order(id: $id) { timeline { kind } } }', { id: ids[30] });
+    return r.data?.order?.timeline?.some((e: any) => e.kind === 'ORDER_PLACED');
+  }, 'timeline to hear of the last order');
+  const page = await signIn('c-many');
+  for (const [i, id] of ids.entries()) await timeline(page, id).filter({ hasText: `Order placed: ${i + 1} × donut` }).waitFor();
+});
+
 test('another role is told what the page is for, with no order form', async () => {
   for (const [actor, role, hint] of [
     [as.staff(BAKERY), 'store-staff', 'deliveriesByStore'],
