@@ -17,13 +17,29 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
   /** Short kebab-case name; the durable consumer is `<context>--<name>`. */
   name: string;
   event: C;
-  /** Runs inside the transaction that also records the event as processed. */
-  handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>): Promise<void>;
+  /**
+   * Runs inside the transaction that also records the event as processed. `position` is where
+   * the event sits in its stream; absent when a dead letter is replayed by an operator.
+   */
+  handle(tx: Tx, data: EventData<C>, envelope: Envelope<EventData<C>>, position?: StreamPosition): Promise<void>;
+  /**
+   * How a message's bytes become an envelope; default: `parseEvent(event, raw)` (type, version
+   * and data checked against the contract). A policy over a whole stream (`event.subject` a
+   * wildcard such as `ordering.>`, see subgraphs/timeline) checks what it knows itself; a throw
+   * here dead-letters the message.
+   */
+  parse?(raw: string): Envelope<EventData<C>>;
   /**
    * A copy of another context's facts (an idempotent upsert, no side effects): a database newer
    * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
    */
   replayIntoNewDatabase?: boolean;
+}
+
+/** A message's place in its JetStream stream (the stream sequence is unique and increasing per stream). */
+export interface StreamPosition {
+  stream: string;
+  streamSequence: number;
 }
 
 export function policy<Tx extends RawSql, C extends EventContract>(p: Policy<Tx, C>): Policy<Tx, C> {
@@ -209,7 +225,7 @@ export class PolicyConsumer<Tx extends RawSql> {
     const attempt = m.info.deliveryCount;
     let env: Envelope;
     try {
-      env = parseEvent(this.p.event, raw);
+      env = this.parse(raw);
     } catch (e) {
       await this.deadLetter(m, raw, null, `invalid event: ${(e as Error).message}`, attempt);
       return 'dead-lettered';
@@ -232,7 +248,7 @@ export class PolicyConsumer<Tx extends RawSql> {
   /** Applies a valid event and acks, naks or dead-letters it. */
   private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
     try {
-      const outcome = await this.apply(env);
+      const outcome = await this.apply(env, { stream: m.info.stream, streamSequence: m.info.streamSequence });
       m.ack();
       if (outcome === 'processed') this.opts.afterCommit?.();
       log.debug({ outcome }, 'event handled');
@@ -252,10 +268,10 @@ export class PolicyConsumer<Tx extends RawSql> {
   }
 
   /** Effect + "processed" marker in one transaction; a second delivery of the same event changes nothing. */
-  async apply(env: Envelope): Promise<'processed' | 'duplicate'> {
+  async apply(env: Envelope, position?: StreamPosition): Promise<'processed' | 'duplicate'> {
     return this.db.$transaction(async (tx) => {
       if (!(await this.sql.markProcessed(tx, this.durable, env.id))) return 'duplicate' as const;
-      await this.p.handle(tx, env.data, env);
+      await this.p.handle(tx, env.data, env, position);
       return 'processed' as const;
     });
   }
@@ -282,6 +298,10 @@ export class PolicyConsumer<Tx extends RawSql> {
 
   /** Replays a dead-lettered event through this policy (operator action). */
   async replay(raw: string): Promise<'processed' | 'duplicate'> {
-    return this.apply(parseEvent(this.p.event, raw));
+    return this.apply(this.parse(raw));
+  }
+
+  private parse(raw: string): Envelope {
+    return this.p.parse ? this.p.parse(raw) : parseEvent(this.p.event, raw);
   }
 }

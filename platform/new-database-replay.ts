@@ -57,13 +57,13 @@ export async function replayIntoNewDatabase<Tx extends RawSql>(
       pending = m.info.pending;
       let env;
       try {
-        env = parseEvent(p.event, m.string());
+        env = p.parse ? p.parse(m.string()) : parseEvent(p.event, m.string());
       } catch (e) {
         // The durable dead-lettered it when it first came; a replay has nothing to add.
         log.warn({ consumer: consumer.durable, seq: m.seq, err: (e as Error).message }, 'replay skipped an invalid event');
         continue;
       }
-      if ((await consumer.apply(env)) === 'processed') applied++;
+      if ((await consumer.apply(env, { stream, streamSequence: m.seq })) === 'processed') applied++;
     }
     if (got === 0 || pending === 0) break;
   }

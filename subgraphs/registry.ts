@@ -15,6 +15,7 @@ export const CONTEXTS = {
   inventory: { port: 4007, start: (env: NodeJS.ProcessEnv) => import('./inventory/service').then((m) => m.startInventory(env)) },
   rental: { port: 4008, start: (env: NodeJS.ProcessEnv) => import('./rental/service').then((m) => m.startRental(env)) },
   rewards: { port: 4009, start: (env: NodeJS.ProcessEnv) => import('./rewards/service').then((m) => m.startRewards(env)) },
+  timeline: { port: 4010, start: (env: NodeJS.ProcessEnv) => import('./timeline/service').then((m) => m.startTimeline(env)) },
 } satisfies Record<string, { port: number; start: (env: NodeJS.ProcessEnv) => Promise<RunningContext<any>> }>;
 
 export type ContextName = keyof typeof CONTEXTS;

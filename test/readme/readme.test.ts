@@ -106,7 +106,7 @@ test('npm run token is scripts/token.ts (the command the blocks call)', () => {
 
 test('the README has runnable scenarios, each step with something to compare', () => {
   const scenarios = [...new Set(steps.map((s) => s.scenario))];
-  expect(scenarios).toEqual(['setup', 'bakery', 'pizza', 'book-market', 'book-rental', 'rewards']);
+  expect(scenarios).toEqual(['setup', 'bakery', 'pizza', 'book-market', 'book-rental', 'rewards', 'timeline']);
   // Every scenario states what comes back, not only that commands ran.
   for (const s of scenarios.filter((x) => x !== 'setup')) expect(steps.filter((x) => x.scenario === s && x.expect).length).toBeGreaterThanOrEqual(3);
 });

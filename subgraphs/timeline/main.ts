@@ -1,0 +1,4 @@
+import { runMain } from '../../platform/main';
+import { startTimeline } from './service';
+
+runMain('timeline', () => startTimeline());
