@@ -76,8 +76,8 @@ const FULL: Plan = {
 };
 
 const QUICK: Plan = {
-  warmupS: 2,
-  placeS: 5,
+  warmupS: 1,
+  placeS: 4,
   drainLimitS: 10,
   relayRows: 500,
   relayProbes: 5,
@@ -86,13 +86,17 @@ const QUICK: Plan = {
   readS: 1,
   readConcurrency: 10,
   historyOrders: 10_000,
-  historyS: 5,
-  pushS: 5,
+  historyS: 4,
+  pushS: 4,
   pushWarmupS: 1,
   pushDrainS: 10,
 };
 
 const PRODUCT = 'cake';
+
+const benchStarted = Date.now();
+/** A progress line with the seconds since the benchmark started. */
+const step = (msg: string) => say(`[${secondsSince(benchStarted).padStart(5)} s] ${msg}`);
 
 interface Options {
   quick: boolean;
@@ -168,7 +172,7 @@ const CORE = (name: string) => !['plain-gateway', 'hive-dedupe', 'hive-no-dedupe
 
 async function measureOrders(stack: RunningStack, nc: NatsConnection, meter: CpuMeter, plan: Plan, run: string, r: Results): Promise<void> {
   for (const concurrency of [10, 50]) {
-    say(`placeOrder: ${concurrency} clients for ${plan.placeS} s, then the drain (at most ${plan.drainLimitS} s)`);
+    step(`placeOrder: ${concurrency} clients for ${plan.placeS} s, then the drain (at most ${plan.drainLimitS} s)`);
     const seen: number[] = [];
     const sub =
       concurrency === 50
@@ -186,7 +190,7 @@ async function measureOrders(stack: RunningStack, nc: NatsConnection, meter: Cpu
     sub?.unsubscribe();
     if (concurrency === 50) r.orderPlacedToStreamMs = seen;
     r.orders.push(phase);
-    say(`  ${fmt(phase.ordersPerSecond)} orders/s, p99 ${fmt(phase.p99Ms)} ms, errors ${formatCounts(phase.errors)}, drained in ${fmt(phase.drainMs)} ms`);
+    step(`  ${fmt(phase.ordersPerSecond)} orders/s, p99 ${fmt(phase.p99Ms)} ms, errors ${formatCounts(phase.errors)}, drained in ${fmt(phase.drainMs)} ms`);
   }
 }
 
@@ -207,12 +211,12 @@ async function measureReads(stack: RunningStack, plan: Plan, run: string, fromBu
     await new Promise((res) => setTimeout(res, 200));
   }
   agent.destroy();
-  say('starting the gateways to compare with: a plain @apollo/gateway, Hive Gateway with and without in-flight deduplication');
+  step('starting the gateways to compare with: a plain @apollo/gateway, Hive Gateway with and without in-flight deduplication');
   const gateways = await startGateways(stack, actor, fromBuild);
   const o = { rounds: plan.readRounds, seconds: plan.readS, concurrency: plan.readConcurrency };
   // A short warm-up of each gateway (JIT, connection pools), not counted.
   await compareReads(stack, gateways, FEDERATED_READ, orderId, { ...o, rounds: 1, seconds: Math.min(2, plan.readS) });
-  say(`reads: ${o.rounds} interleaved rounds × ${gateways.length} gateways × ${o.seconds} s, ${o.concurrency} clients, federated then single-subgraph`);
+  step(`reads: ${o.rounds} interleaved rounds × ${gateways.length} gateways × ${o.seconds} s, ${o.concurrency} clients, federated then single-subgraph`);
   const federated = await compareReads(stack, gateways, FEDERATED_READ, orderId, o);
   const single = await compareReads(stack, gateways, SINGLE_READ, orderId, o);
   for (const g of gateways.slice(1)) await stack.stopProcess(g.process);
@@ -223,6 +227,8 @@ async function measureReads(stack: RunningStack, plan: Plan, run: string, fromBu
 
 const msPerOrder = (cpuS: number, orders: number) => (orders > 0 ? (cpuS * 1000) / orders : NaN);
 const sum = (c: CpuReading) => Object.entries(c).filter(([k]) => CORE(k)).reduce((a, [, v]) => a + v, 0);
+/** A ratio for the table: "1.23×", or "n/a". */
+const times = (v: number) => (Number.isFinite(v) ? `${fmt(v, 2)}×` : 'n/a');
 const shortCounts = (m: Map<string, number>) => formatCounts(m).slice(0, 70);
 
 function rows(r: Results, plan: Plan): Row[] {
@@ -290,7 +296,7 @@ function rows(r: Results, plan: Plan): Row[] {
     }
     if (rel && raw) {
       const share = ratio(rel.eventsPerSecond, raw.windowedPerSecond);
-      out.push({ section: s, metric: `relay ÷ raw with ${raw.window} in flight`, value: `${fmt(share, 2)}×`, numeric: share, target: TARGETS.relayShareOfRaw, note: `÷ raw awaiting each ack ${fmt(ratio(rel.eventsPerSecond, raw.sequentialPerSecond), 2)}×` });
+      out.push({ section: s, metric: `relay ÷ raw with ${raw.window} in flight`, value: times(share), numeric: share, target: TARGETS.relayShareOfRaw, note: `÷ raw awaiting each ack ${times(ratio(rel.eventsPerSecond, raw.sequentialPerSecond))}` });
     }
     if (rel) {
       const p50 = percentile(rel.pickupMs, 50);
@@ -320,7 +326,7 @@ function rows(r: Results, plan: Plan): Row[] {
         out.push({
           section: s,
           metric: `${f.gateway}: req/s ÷ plain`,
-          value: `${fmt(vsPlain, 2)}×`,
+          value: times(vsPlain),
           numeric: f === router ? vsPlain : undefined,
           target: f === router ? TARGETS.routerVsPlain : undefined,
           note: `${fmt(f.requestsPerSecond)} req/s, p50 ${fmt(f.p50Ms)} ms, p99 ${fmt(f.p99Ms)} ms, CPU ${fmt(f.cpuMsPer1000)} ms per 1 000${f.errors ? `, ${f.errors} errors (${f.firstError})` : ''}`,
@@ -328,11 +334,11 @@ function rows(r: Results, plan: Plan): Row[] {
       }
       if (router && plain) {
         const cpu = ratio(router.cpuMsPer1000, plain.cpuMsPer1000);
-        out.push({ section: s, metric: 'router CPU per request ÷ plain', value: `${fmt(cpu, 2)}×`, numeric: cpu, target: TARGETS.routerCpuVsPlain });
+        out.push({ section: s, metric: 'router CPU per request ÷ plain', value: times(cpu), numeric: cpu, target: TARGETS.routerCpuVsPlain });
       }
       if (router && hiveOn) {
         const v = ratio(router.requestsPerSecond, hiveOn.requestsPerSecond);
-        out.push({ section: s, metric: 'router ÷ Hive Gateway (dedupe on)', value: `${fmt(v, 2)}×`, numeric: v, target: TARGETS.routerVsHiveDedupe, note: "the router's own in-flight deduplication as configured" });
+        out.push({ section: s, metric: 'router ÷ Hive Gateway (dedupe on)', value: times(v), numeric: v, target: TARGETS.routerVsHiveDedupe, note: "the router's own in-flight deduplication as configured" });
       }
     }
   }
@@ -342,8 +348,8 @@ function rows(r: Results, plan: Plan): Row[] {
     s = `placeOrder with ${fmt(plan.historyOrders)} orders of history vs the fresh system (10 clients)`;
     const cpuH = msPerOrder(sum(phase.cpu), phase.placed);
     const cpuE = msPerOrder(sum(empty.cpu), empty.placed);
-    out.push({ section: s, metric: 'CPU ms per order: with history ÷ fresh', value: `${fmt(ratio(cpuH, cpuE), 2)}×`, numeric: ratio(cpuH, cpuE), target: TARGETS.historyCpuRatio, note: `${fmt(cpuH)} vs ${fmt(cpuE)} ms` });
-    out.push({ section: s, metric: 'orders/s: with history ÷ fresh', value: `${fmt(ratio(phase.ordersPerSecond, empty.ordersPerSecond), 2)}×`, numeric: ratio(phase.ordersPerSecond, empty.ordersPerSecond), target: TARGETS.historyThroughputRatio, note: `${fmt(phase.ordersPerSecond)} vs ${fmt(empty.ordersPerSecond)}; p99 ${fmt(phase.p99Ms)} vs ${fmt(empty.p99Ms)} ms` });
+    out.push({ section: s, metric: 'CPU ms per order: with history ÷ fresh', value: times(ratio(cpuH, cpuE)), numeric: ratio(cpuH, cpuE), target: TARGETS.historyCpuRatio, note: `${fmt(cpuH)} vs ${fmt(cpuE)} ms` });
+    out.push({ section: s, metric: 'orders/s: with history ÷ fresh', value: times(ratio(phase.ordersPerSecond, empty.ordersPerSecond)), numeric: ratio(phase.ordersPerSecond, empty.ordersPerSecond), target: TARGETS.historyThroughputRatio, note: `${fmt(phase.ordersPerSecond)} vs ${fmt(empty.ordersPerSecond)}; p99 ${fmt(phase.p99Ms)} vs ${fmt(empty.p99Ms)} ms` });
     const seeded = Object.values(seed.rows).reduce((a, b) => a + b, 0);
     out.push({ section: s, metric: 'history seeded (SQL)', value: fmt(seeded), note: `rows in ${fmt(seed.ms / 1000)} s: ${Object.entries(seed.rows).map(([k, v]) => `${k} ${v}`).join(', ').slice(0, 90)}…` });
   }
@@ -397,7 +403,7 @@ async function main(): Promise<void> {
   let pgSource: PostgresCpuSource = { kind: 'none' };
   let database: string;
   if (!databaseUrl) {
-    say('no --database-url / DATABASE_URL: starting an embedded PostgreSQL server for this run');
+    step('no --database-url / DATABASE_URL: starting an embedded PostgreSQL server for this run');
     embedded = await startEmbeddedPostgres();
     databaseUrl = embedded.url;
     pgSource = { kind: 'tree', postmasterPid: embedded.pid };
@@ -425,7 +431,7 @@ async function main(): Promise<void> {
   const loadAvgAtStart = loadavg()[0];
 
   if (plan.warmupS > 0 && !o.skip.has('orders')) {
-    say(`warm-up: 10 clients for ${plan.warmupS} s (not counted)`);
+    step(`warm-up: 10 clients for ${plan.warmupS} s (not counted)`);
     const tokens = await Promise.all(Array.from({ length: 10 }, (_, w) => stack.token({ sub: `bench-${run}-warm-${w}`, role: 'customer' })));
     const body = JSON.stringify({ query: PLACE_ORDER, variables: { input: { productId: PRODUCT, qty: 1 } } });
     await closedLoop({ url: stack.routerUrl, concurrency: 10, durationMs: plan.warmupS * 1000, request: (w) => ({ body, headers: { authorization: `Bearer ${tokens[w]}` } }) });
@@ -437,7 +443,7 @@ async function main(): Promise<void> {
     const orderingDb = stack.databaseUrls.ordering;
     if (!orderingDb) results.notes.push('relay: ordering is not on PostgreSQL in this stack, so its outbox cannot be fed from here');
     else {
-      say(`outbox relay: ${plan.relayRows} rows in one transaction, then ${plan.relayProbes} single-row transactions; raw nats.js: ${plan.rawMessages} messages each way`);
+      step(`outbox relay: ${plan.relayRows} rows in one transaction, then ${plan.relayProbes} single-row transactions; raw nats.js: ${plan.rawMessages} messages each way`);
       results.relay = await measureRelay(conn, orderingDb, { rows: plan.relayRows, probes: plan.relayProbes, gapMs: 20, timeoutMs: 30_000 });
       results.raw = await measureRawPublish(conn, { messages: plan.rawMessages, window: 256 });
     }
@@ -448,7 +454,7 @@ async function main(): Promise<void> {
       results.reads = await measureReads(stack, plan, run, true);
     } catch (e) {
       results.notes.push(`reads: ${(e as Error).message}`);
-      say(`✖ reads: ${(e as Error).message}`);
+      step(`✖ reads: ${(e as Error).message}`);
     }
   }
 
@@ -456,20 +462,20 @@ async function main(): Promise<void> {
     const empty = results.orders.find((p) => p.concurrency === 10);
     if (!empty) results.notes.push('history: needs the 10-client placeOrder phase of the fresh system (do not skip orders)');
     else {
-      say(`history: seeding ${plan.historyOrders} orders with SQL into every PostgreSQL context`);
+      step(`history: seeding ${plan.historyOrders} orders with SQL into every PostgreSQL context`);
       const seed = await seedHistory(stack.databaseUrls, plan.historyOrders);
-      say(`  seeded in ${secondsSince(Date.now() - seed.ms)} s; placeOrder: 10 clients for ${plan.historyS} s`);
+      step(`  seeded in ${secondsSince(Date.now() - seed.ms)} s; placeOrder: 10 clients for ${plan.historyS} s`);
       const phase = await placeOrders(stack, conn, meter, { label: 'hist', concurrency: 10, seconds: plan.historyS, productId: PRODUCT, drainLimitS: plan.drainLimitS, run });
       results.history = { seed, phase, empty };
     }
   }
 
-  say('stopping the stack');
+  step('stopping the stack');
   await cleanUp();
   if (interrupted) return;
 
   if (!o.skip.has('push')) {
-    say(`push latency: 50 subscribers × 20 events/s for ${plan.pushS} s, through scripts/bench-push-latency.ts (its own stack)`);
+    step(`push latency: 50 subscribers × 20 events/s for ${plan.pushS} s, through scripts/bench-push-latency.ts (its own stack)`);
     results.push = await measurePush({ subscribers: 50, rate: 20, seconds: plan.pushS, warmup: plan.pushWarmupS, drain: plan.pushDrainS, databaseUrl: o.databaseUrl, fromBuild: true, verbose: o.verbose });
   }
 

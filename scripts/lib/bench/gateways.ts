@@ -4,9 +4,9 @@
 // is a process of the isolated stack, on a copy of the committed supergraph whose subgraph
 // URLs point at this stack. Rounds are interleaved (A B C D, A B C D, …) so that the machine's
 // other work spreads over all of them; each figure is the median over the rounds.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { encodeActor, type Actor } from '../../../platform/auth';
 import { cpuSeconds, entryArgs, httpOk, ROOT, type RunningStack } from '../isolated-stack';
 import { freePort } from '../ports';
@@ -16,7 +16,7 @@ import { median, percentile } from './stats';
 /** A federated read: ordering's order, payment's and delivery's fields on it. */
 export const FEDERATED_READ = 'query Federated($id: ID!) { order(id: $id) { id status amount payment { id status amount } delivery { id status } } }';
 /** A single-subgraph read: ordering only. */
-export const SINGLE_READ = 'query Single($id: ID!) { order(id: $id) { id status amount productName } }';
+export const SINGLE_READ = 'query Single($id: ID!) { order(id: $id) { id status amount item } }';
 
 /** The committed supergraph with each subgraph's URL replaced by this stack's. */
 export function supergraphFor(stack: RunningStack): string {
@@ -41,6 +41,7 @@ export interface GatewayUnderTest {
 /** Starts the plain gateway and Hive Gateway (deduplication on and off) beside the stack's router. */
 export async function startGateways(stack: RunningStack, actor: Actor, fromBuild: boolean): Promise<GatewayUnderTest[]> {
   const supergraph = supergraphFor(stack);
+  process.once('exit', () => rmSync(dirname(supergraph), { recursive: true, force: true }));
   const routerToken = stack.envOf('router').ROUTER_TOKEN;
   const base = { ...process.env, SUPERGRAPH_PATH: supergraph, ...(routerToken ? { ROUTER_TOKEN: routerToken } : {}) };
   const asActor = { [`x-ordergraph-actor`]: encodeActor(actor) };

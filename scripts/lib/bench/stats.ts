@@ -53,9 +53,9 @@ export interface Target {
 export const atMost = (bound: number, label?: string): Target => ({ op: '<=', bound, label });
 export const atLeast = (bound: number, label?: string): Target => ({ op: '>=', bound, label });
 
-/** Met (true), not met (false) or not measured (undefined: the figure is NaN). */
+/** Met (true), not met (false) or not measured (undefined: the figure is NaN). ±Infinity is a figure: "never" (did not drain, did not converge). */
 export function meets(value: number, t: Target): boolean | undefined {
-  if (!Number.isFinite(value)) return undefined;
+  if (Number.isNaN(value)) return undefined;
   return t.op === '<=' ? value <= t.bound : value >= t.bound;
 }
 
