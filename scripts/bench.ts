@@ -20,7 +20,7 @@ import { CpuMeter, type CpuReading, type PostgresCpuSource } from './lib/bench/c
 import { compareReads, FEDERATED_READ, SINGLE_READ, startGateways, type ReadFigures } from './lib/bench/gateways';
 import { seedHistory, type SeedResult } from './lib/bench/history';
 import { closedLoop, postJson } from './lib/bench/load';
-import { PLACE_ORDER, placeOrders, type PlacePhase } from './lib/bench/orders';
+import { consumerBacklog, PLACE_ORDER, placeOrders, type PlacePhase } from './lib/bench/orders';
 import { measurePush, type PushFigures } from './lib/bench/push';
 import { measureRawPublish, measureRelay, type RawPublishResult, type RelayResult } from './lib/bench/relay';
 import { fmt, formatCounts, percentile, ratio, renderTable, TARGETS, type Row } from './lib/bench/stats';
@@ -43,6 +43,7 @@ const USAGE = `usage: npm run bench -- [options]
 /** Durations and sizes of one run. */
 interface Plan {
   warmupS: number;
+  idleS: number;
   placeS: number;
   drainLimitS: number;
   relayRows: number;
@@ -60,6 +61,7 @@ interface Plan {
 
 const FULL: Plan = {
   warmupS: 10,
+  idleS: 10,
   placeS: 30,
   drainLimitS: 60,
   relayRows: 5000,
@@ -77,6 +79,7 @@ const FULL: Plan = {
 
 const QUICK: Plan = {
   warmupS: 1,
+  idleS: 2,
   placeS: 4,
   drainLimitS: 10,
   relayRows: 500,
@@ -157,6 +160,8 @@ const gitCommit = () => {
 // ---------------------------------------------------------------- measurements
 
 interface Results {
+  /** CPU seconds by process over `seconds` of no load, before the placeOrder phases. */
+  idle?: { cpu: CpuReading; seconds: number };
   orders: PlacePhase[];
   /** OrderPlaced's occurredAt (ordering's transaction) → a core NATS subscriber here, ms, during the 50-client phase. */
   orderPlacedToStreamMs: number[];
@@ -171,6 +176,14 @@ interface Results {
 const CORE = (name: string) => !['plain-gateway', 'hive-dedupe', 'hive-no-dedupe'].includes(name);
 
 async function measureOrders(stack: RunningStack, nc: NatsConnection, meter: CpuMeter, plan: Plan, run: string, r: Results): Promise<void> {
+  // The idle cost first (timers, polls, health checks): it is inside every per-order figure.
+  const until = Date.now() + plan.drainLimitS * 1000;
+  while (Date.now() < until && (await consumerBacklog(nc).catch(() => -1)) !== 0) await new Promise((res) => setTimeout(res, 100));
+  step(`idle: ${plan.idleS} s without load`);
+  const i0 = await meter.read();
+  await new Promise((res) => setTimeout(res, plan.idleS * 1000));
+  const i1 = await meter.read();
+  r.idle = { cpu: CpuMeter.between(i0, i1), seconds: (i1.at - i0.at) / 1000 };
   for (const concurrency of [10, 50]) {
     step(`placeOrder: ${concurrency} clients for ${plan.placeS} s, then the drain (at most ${plan.drainLimitS} s)`);
     const seen: number[] = [];
@@ -261,6 +274,16 @@ function rows(r: Results, plan: Plan): Row[] {
       out.push({ section: s, metric: `  ${name}`, value: fmt(msPerOrder(cpu, cpuPhase.placed)), note: other ? `at 10 clients ${fmt(msPerOrder(other.cpu[name] ?? NaN, other.placed))}` : undefined });
     }
     out.push({ section: s, metric: '  load generator (this process, not in the sum)', value: fmt(msPerOrder(cpuPhase.generatorCpuS, cpuPhase.placed)) });
+    if (r.idle) {
+      const idleMsPerS = (sum(r.idle.cpu) * 1000) / r.idle.seconds;
+      const top = Object.entries(r.idle.cpu).filter(([k]) => CORE(k)).sort((a, b) => b[1] - a[1]).slice(0, 3);
+      out.push({
+        section: s,
+        metric: 'idle cost: all processes, CPU ms per second without load',
+        value: fmt(idleMsPerS),
+        note: `= ${fmt(idleMsPerS / cpuPhase.ordersPerSecond)} ms of each order at this rate; most: ${top.map(([k, v]) => `${k} ${fmt((v * 1000) / r.idle!.seconds)}`).join(', ')}`,
+      });
+    }
   }
 
   s = "saga convergence (placeOrder's answer → PAID in mypage's myOrders)";

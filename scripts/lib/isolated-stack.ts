@@ -86,6 +86,9 @@ interface Child {
 }
 
 
+/** How often a context that exits during start-up is started in all. */
+const START_ATTEMPTS = 3;
+
 export const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
 const tcpOpen = (port: number) =>
   new Promise<boolean>((ok) => {
@@ -188,8 +191,19 @@ export class IsolatedStack {
     await Promise.all(
       contexts.map(async (name) => {
         const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]), ...calls[name], ...o.contextEnv?.(name, ports) };
-        const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
-        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
+        // On a saturated machine a context can give up during start-up (a NATS or database
+        // request timing out): start it again, at most START_ATTEMPTS times in all.
+        for (let attempt = 1; ; attempt++) {
+          const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
+          try {
+            await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
+            break;
+          } catch (e) {
+            const exited = child.proc.exitCode !== null || child.proc.signalCode !== null;
+            if (!exited || attempt >= START_ATTEMPTS || this.stopping) throw e;
+            say(`${name.padEnd(12)} exited during start-up (${child.tail.at(-1) ?? 'no output'}); starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+          }
+        }
         say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
       }),
     );
