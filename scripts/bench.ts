@@ -494,13 +494,17 @@ async function main(): Promise<void> {
   }
 
   step('stopping the stack');
-  await cleanUp();
+  await nc?.close().catch(() => undefined);
+  nc = undefined;
+  await isolated.stop();
   if (interrupted) return;
 
   if (!o.skip.has('push')) {
+    // Its own stack, on the same PostgreSQL server (the embedded one stays up for it).
     step(`push latency: 50 subscribers × 20 events/s for ${plan.pushS} s, through scripts/bench-push-latency.ts (its own stack)`);
-    results.push = await measurePush({ subscribers: 50, rate: 20, seconds: plan.pushS, warmup: plan.pushWarmupS, drain: plan.pushDrainS, databaseUrl: o.databaseUrl, fromBuild: true, verbose: o.verbose });
+    results.push = await measurePush({ subscribers: 50, rate: 20, seconds: plan.pushS, warmup: plan.pushWarmupS, drain: plan.pushDrainS, databaseUrl, fromBuild: true, verbose: o.verbose });
   }
+  await cleanUp();
 
   const header = [
     `ordergraph benchmark — issue 13 targets${o.quick ? ' (QUICK MODE: a smoke run; short phases, not comparable with a full run)' : ''}`,

@@ -80,7 +80,7 @@ export async function placeOrders(
       drainMs = Date.now() - loadEnd;
       break;
     }
-    await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 100));
   }
   const c1 = await meter.read();
   const gen = process.cpuUsage(gen0);

@@ -35,7 +35,7 @@ export function parsePushReport(text: string): Omit<PushFigures, 'command'> | un
 export function measurePush(o: { subscribers: number; rate: number; seconds: number; warmup: number; drain: number; databaseUrl?: string; fromBuild: boolean; verbose: boolean }): Promise<PushFigures> {
   const args = ['--subscribers', String(o.subscribers), '--rate', String(o.rate), '--duration', String(o.seconds), '--warmup', String(o.warmup), '--drain', String(o.drain)];
   if (o.databaseUrl) args.push('--database-url', o.databaseUrl);
-  const command = `npm run bench:push -- ${args.map((a) => (a === o.databaseUrl ? '<database-url>' : a)).join(' ')}`;
+  const command = `npm run bench:push -- ${args.map((a) => (a === o.databaseUrl ? '<url>' : a)).join(' ')}`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...entryArgs('scripts/bench-push-latency', o.fromBuild), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
