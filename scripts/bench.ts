@@ -20,7 +20,7 @@ import { CpuMeter, type CpuReading, type PostgresCpuSource } from './lib/bench/c
 import { compareReads, FEDERATED_READ, SINGLE_READ, startGateways, type ReadFigures } from './lib/bench/gateways';
 import { seedHistory, type SeedResult } from './lib/bench/history';
 import { closedLoop, postJson } from './lib/bench/load';
-import { consumerBacklog, PLACE_ORDER, placeOrders, type PlacePhase } from './lib/bench/orders';
+import { consumerBacklog, medianOfRounds, PLACE_ORDER, placeOrders, type PlacePhase } from './lib/bench/orders';
 import { measurePush, type PushFigures } from './lib/bench/push';
 import { measureRawPublish, measureRelay, type RawPublishResult, type RelayResult } from './lib/bench/relay';
 import { fmt, formatCounts, percentile, ratio, renderTable, TARGETS, type Row } from './lib/bench/stats';
@@ -45,6 +45,8 @@ interface Plan {
   warmupS: number;
   idleS: number;
   placeS: number;
+  /** Interleaved rounds of the 10- and 50-client phases; figures are their medians. */
+  placeRounds: number;
   drainLimitS: number;
   relayRows: number;
   relayProbes: number;
@@ -63,6 +65,7 @@ const FULL: Plan = {
   warmupS: 10,
   idleS: 10,
   placeS: 30,
+  placeRounds: 3,
   drainLimitS: 60,
   relayRows: 5000,
   relayProbes: 50,
@@ -81,6 +84,7 @@ const QUICK: Plan = {
   warmupS: 1,
   idleS: 2,
   placeS: 4,
+  placeRounds: 1,
   drainLimitS: 10,
   relayRows: 500,
   relayProbes: 5,
@@ -184,27 +188,32 @@ async function measureOrders(stack: RunningStack, nc: NatsConnection, meter: Cpu
   await new Promise((res) => setTimeout(res, plan.idleS * 1000));
   const i1 = await meter.read();
   r.idle = { cpu: CpuMeter.between(i0, i1), seconds: (i1.at - i0.at) / 1000 };
-  for (const concurrency of [10, 50]) {
-    step(`placeOrder: ${concurrency} clients for ${plan.placeS} s, then the drain (at most ${plan.drainLimitS} s)`);
-    const seen: number[] = [];
-    const sub =
-      concurrency === 50
-        ? nc.subscribe('ordering.order-placed.v1', {
-            callback: (_e, m) => {
-              try {
-                seen.push(Date.now() - Date.parse((JSON.parse(m.string()) as { occurredAt: string }).occurredAt));
-              } catch {
-                /* not an envelope */
-              }
-            },
-          })
-        : undefined;
-    const phase = await placeOrders(stack, nc, meter, { label: `p${concurrency}`, concurrency, seconds: plan.placeS, productId: PRODUCT, drainLimitS: plan.drainLimitS, run });
-    sub?.unsubscribe();
-    if (concurrency === 50) r.orderPlacedToStreamMs = seen;
-    r.orders.push(phase);
-    step(`  ${fmt(phase.ordersPerSecond)} orders/s, p99 ${fmt(phase.p99Ms)} ms, errors ${formatCounts(phase.errors)}, drained in ${fmt(phase.drainMs)} ms`);
+  const rounds = new Map<number, PlacePhase[]>([
+    [10, []],
+    [50, []],
+  ]);
+  for (let round = 1; round <= plan.placeRounds; round++) {
+    for (const concurrency of [10, 50]) {
+      step(`placeOrder: ${concurrency} clients for ${plan.placeS} s, then the drain (at most ${plan.drainLimitS} s)${plan.placeRounds > 1 ? ` — round ${round} of ${plan.placeRounds}` : ''}`);
+      const sub =
+        concurrency === 50
+          ? nc.subscribe('ordering.order-placed.v1', {
+              callback: (_e, m) => {
+                try {
+                  r.orderPlacedToStreamMs.push(Date.now() - Date.parse((JSON.parse(m.string()) as { occurredAt: string }).occurredAt));
+                } catch {
+                  /* not an envelope */
+                }
+              },
+            })
+          : undefined;
+      const phase = await placeOrders(stack, nc, meter, { label: `p${concurrency}r${round}`, concurrency, seconds: plan.placeS, productId: PRODUCT, drainLimitS: plan.drainLimitS, run });
+      sub?.unsubscribe();
+      rounds.get(concurrency)!.push(phase);
+      step(`  ${fmt(phase.ordersPerSecond)} orders/s, p99 ${fmt(phase.p99Ms)} ms, errors ${formatCounts(phase.errors)}, drained in ${fmt(phase.drainMs)} ms`);
+    }
   }
+  for (const phases of rounds.values()) r.orders.push(medianOfRounds(phases));
 }
 
 async function measureReads(stack: RunningStack, plan: Plan, run: string, fromBuild: boolean): Promise<{ federated: ReadFigures[]; single: ReadFigures[] }> {
@@ -247,12 +256,13 @@ const shortCounts = (m: Map<string, number>) => formatCounts(m).slice(0, 70);
 function rows(r: Results, plan: Plan): Row[] {
   const out: Row[] = [];
   const [p10, p50] = [r.orders.find((p) => p.concurrency === 10), r.orders.find((p) => p.concurrency === 50)];
-  let s = 'placeOrder (closed loop through the router)';
+  const roundsNote = (p?: PlacePhase) => (p && p.rounds > 1 ? `, medians of ${p.rounds} interleaved rounds` : '');
+  let s = `placeOrder (closed loop through the router${roundsNote(p10 ?? p50)})`;
   for (const p of [p10, p50]) {
     if (!p) continue;
     const at50 = p.concurrency === 50;
     const errors = [...p.errors.values()].reduce((a, b) => a + b, 0);
-    out.push({ section: s, metric: `${p.concurrency} clients: orders/s (PAID answers)`, value: fmt(p.ordersPerSecond), numeric: p.ordersPerSecond, target: at50 ? TARGETS.ordersPerSecondAt50 : undefined, note: `${p.placed} orders in ${p.seconds} s` });
+    out.push({ section: s, metric: `${p.concurrency} clients: orders/s (PAID answers)`, value: fmt(p.ordersPerSecond), numeric: p.ordersPerSecond, target: at50 ? TARGETS.ordersPerSecondAt50 : undefined, note: `${p.placed} orders in ${p.rounds} × ${p.seconds} s` });
     out.push({ section: s, metric: `${p.concurrency} clients: latency p50 / p99, ms`, value: `${fmt(p.p50Ms)} / ${fmt(p.p99Ms)}`, numeric: p.p99Ms, target: at50 ? TARGETS.placeP99At50Ms : undefined });
     out.push({ section: s, metric: `${p.concurrency} clients: errors by extensions.code`, value: String(errors), numeric: errors, target: at50 ? TARGETS.placeErrorsAt50 : undefined, note: shortCounts(p.errors) });
   }

@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { treeCpuSeconds } from '../../scripts/lib/bench/cpu';
 import { supergraphFor } from '../../scripts/lib/bench/gateways';
+import { medianOfRounds, type PlacePhase } from '../../scripts/lib/bench/orders';
 import { parsePushReport } from '../../scripts/lib/bench/push';
 import { atLeast, atMost, fmt, formatCounts, median, meets, percentile, ratio, renderTable, TARGETS, verdict, type Row } from '../../scripts/lib/bench/stats';
 import type { RunningStack } from '../../scripts/lib/isolated-stack';
@@ -87,6 +88,39 @@ describe('targets of issue 13', () => {
     expect(text).toContain('\nplaceOrder\n');
     expect(text).toContain('targets of issue 13: 1 of 3 met, 1 not measured');
   });
+});
+
+test('placeOrder rounds combine into medians; errors add up; convergence times are pooled; a round that never drained counts as never', () => {
+  const phase = (ordersPerSecond: number, placed: number, routerCpuS: number, drainMs: number, errors: [string, number][]): PlacePhase => ({
+    label: 'p50',
+    rounds: 1,
+    concurrency: 50,
+    seconds: 10,
+    ordersPerSecond,
+    p50Ms: ordersPerSecond,
+    p99Ms: 2 * ordersPerSecond,
+    placed,
+    errors: new Map(errors),
+    convergenceMs: [placed],
+    notConverged: 1,
+    drainMs,
+    cpu: { router: routerCpuS, postgres: placed / 1000 },
+    generatorCpuS: placed / 100,
+  });
+  // CPU per order of the router: 10 ms, 20 ms, 40 ms → median 20 ms.
+  const m = medianOfRounds([phase(100, 1000, 10, 200, [['TIMEOUT', 1]]), phase(50, 500, 10, NaN, []), phase(80, 800, 32, 300, [['TIMEOUT', 2], ['PAYMENT_UNAVAILABLE', 3]])]);
+  expect(m.rounds).toBe(3);
+  expect(m.ordersPerSecond).toBe(80);
+  expect(m.p99Ms).toBe(160);
+  expect(m.placed).toBe(2300);
+  expect((m.cpu.router * 1000) / m.placed).toBeCloseTo(20);
+  expect((m.cpu.postgres * 1000) / m.placed).toBeCloseTo(1);
+  expect((m.generatorCpuS * 1000) / m.placed).toBeCloseTo(10);
+  expect([...m.errors].sort()).toEqual([['PAYMENT_UNAVAILABLE', 3], ['TIMEOUT', 3]]);
+  expect(m.convergenceMs.sort()).toEqual([1000, 500, 800].sort());
+  expect(m.notConverged).toBe(3);
+  expect(m.drainMs).toBe(300);
+  expect(medianOfRounds([phase(1, 1, 1, NaN, []), phase(1, 1, 1, NaN, []), phase(1, 1, 1, 5, [])]).drainMs).toBe(Infinity);
 });
 
 describe('the push benchmark, run whole', () => {

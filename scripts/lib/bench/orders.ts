@@ -5,7 +5,7 @@ import type { RunningStack } from '../isolated-stack';
 import { CpuMeter, type CpuReading } from './cpu';
 import { closedLoop, postJson } from './load';
 import { Agent } from 'node:http';
-import { percentile } from './stats';
+import { median, percentile } from './stats';
 
 export const PLACE_ORDER = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id status } }';
 const PER_CUSTOMER = 150;
@@ -24,6 +24,8 @@ export async function consumerBacklog(nc: NatsConnection): Promise<number> {
 
 export interface PlacePhase {
   label: string;
+  /** Rounds this figure is the median of (1 for one phase). */
+  rounds: number;
   concurrency: number;
   seconds: number;
   ordersPerSecond: number;
@@ -107,6 +109,7 @@ export async function placeOrders(
   }
   return {
     label: o.label,
+    rounds: 1,
     concurrency: o.concurrency,
     seconds: o.seconds,
     ordersPerSecond: r.kept.length / (r.wallMs / 1000),
@@ -119,5 +122,40 @@ export async function placeOrders(
     drainMs,
     cpu: CpuMeter.between(c0, c1),
     generatorCpuS: (gen.user + gen.system) / 1e6,
+  };
+}
+
+/**
+ * Several rounds of the same phase as one: orders/s, p50, p99 and drain are the medians of the
+ * rounds; CPU per process and of the generator are scaled so that CPU ÷ placed gives the median
+ * round's CPU per order; errors are summed; convergence times are pooled (percentiles over every
+ * order of every round).
+ */
+export function medianOfRounds(phases: PlacePhase[]): PlacePhase {
+  if (phases.length === 1) return phases[0];
+  const perOrder = (p: PlacePhase, cpuS: number) => (p.placed > 0 ? cpuS / p.placed : NaN);
+  const placed = phases.reduce((a, p) => a + p.placed, 0);
+  const errors = new Map<string, number>();
+  for (const p of phases) for (const [k, n] of p.errors) errors.set(k, (errors.get(k) ?? 0) + n);
+  const names = [...new Set(phases.flatMap((p) => Object.keys(p.cpu)))];
+  // Median CPU per order of each process, times the orders of all rounds: the table divides by `placed`.
+  const cpu = Object.fromEntries(names.map((n) => [n, median(phases.map((p) => perOrder(p, p.cpu[n] ?? NaN)).filter((v) => !Number.isNaN(v))) * placed]));
+  const drains = phases.map((p) => p.drainMs);
+  return {
+    label: phases[0].label,
+    rounds: phases.length,
+    concurrency: phases[0].concurrency,
+    seconds: phases[0].seconds,
+    ordersPerSecond: median(phases.map((p) => p.ordersPerSecond)),
+    p50Ms: median(phases.map((p) => p.p50Ms).filter((v) => !Number.isNaN(v))),
+    p99Ms: median(phases.map((p) => p.p99Ms).filter((v) => !Number.isNaN(v))),
+    placed,
+    errors,
+    convergenceMs: phases.flatMap((p) => p.convergenceMs),
+    notConverged: phases.reduce((a, p) => a + p.notConverged, 0),
+    // A round that never drained makes the median "never" when it is the middle one.
+    drainMs: median(drains.map((d) => (Number.isNaN(d) ? Infinity : d))),
+    cpu,
+    generatorCpuS: median(phases.map((p) => perOrder(p, p.generatorCpuS)).filter((v) => !Number.isNaN(v))) * placed,
   };
 }
