@@ -442,13 +442,13 @@ async function main(): Promise<void> {
     pgSource = { kind: 'tree', postmasterPid: embedded.pid };
     database = 'embedded PostgreSQL 15 server started for the run (throwaway cluster, fsync off)';
   } else {
-    database = `PostgreSQL at ${new URL(databaseUrl).host}`;
+    database = '';
   }
 
   isolated = new IsolatedStack({ label: 'bench', databaseUrl, logDir: o.logDir, verbose: o.verbose, fromBuild: true, startTimeoutMs: 180_000 });
   const stack = await isolated.start();
   if (interrupted) return;
-  database = `${database}; ${stack.database}`;
+  database = database ? `${database}; ${stack.database}` : stack.database;
   if (pgSource.kind === 'none') pgSource = { kind: 'backends', adminUrl: databaseUrl, databases: Object.values(stack.databaseUrls).map((u) => new URL(u).pathname.slice(1)) };
   const meter = new CpuMeter(() => stack.pids(), pgSource);
   const conn = (nc = await natsConnect({ servers: stack.natsUrl, name: 'bench' }));
