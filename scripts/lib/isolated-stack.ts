@@ -17,9 +17,11 @@ import type { Actor } from '../../platform/auth';
 import { engineOfMigrations } from '../../platform/database';
 import { devKeyFileIn, loadOrCreateDevKeys, signToken } from '../../router/auth';
 import { CONTEXT_NAMES, type ContextName } from '../../subgraphs/registry';
+import { projectRoot } from './dev-runtime';
 import { freePort } from './ports';
 
-export const ROOT = resolve(__dirname, '..', '..');
+/** The project folder, whether this runs from scripts/lib/ (tsx) or dist/scripts/lib/ (the build). */
+export const ROOT = projectRoot();
 
 export const say = (msg: string) => console.log(`▸ ${msg}`);
 export const secondsSince = (t: number) => ((Date.now() - t) / 1000).toFixed(1);
@@ -65,6 +67,15 @@ export interface RunningStack {
   pids(): Record<string, number>;
   /** The environment a service (a context or 'router') was started with: to start another replica of it. */
   envOf(name: string): NodeJS.ProcessEnv;
+  /** The throwaway PostgreSQL database URL of each context on PostgreSQL (empty without --database-url). */
+  databaseUrls: Record<string, string>;
+  /**
+   * Starts one more process (a gateway to compare with, a probe) as part of this stack: same
+   * logging, stopped with it. Resolves once `ready` answers true; `pids()` then lists it under `name`.
+   */
+  startProcess(name: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Promise<number>;
+  /** Stops one process started with startProcess (SIGTERM, then SIGKILL after 12 s). */
+  stopProcess(name: string): Promise<void>;
 }
 
 interface Child {
@@ -74,6 +85,9 @@ interface Child {
   tail: string[];
 }
 
+
+/** How often a context that exits during start-up is started in all. */
+const START_ATTEMPTS = 3;
 
 export const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
 const tcpOpen = (port: number) =>
@@ -177,8 +191,19 @@ export class IsolatedStack {
     await Promise.all(
       contexts.map(async (name) => {
         const env: NodeJS.ProcessEnv = { ...common, PORT: String(ports[name]), ...calls[name], ...o.contextEnv?.(name, ports) };
-        const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
-        await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
+        // On a saturated machine a context can give up during start-up (a NATS or database
+        // request timing out): start it again, at most START_ATTEMPTS times in all.
+        for (let attempt = 1; ; attempt++) {
+          const child = this.launch(name, process.execPath, entryArgs(`subgraphs/${name}/main`, o.fromBuild), env);
+          try {
+            await until(child, 'ready', () => httpOk(`http://127.0.0.1:${ports[name]}/health/ready`), o.startTimeoutMs);
+            break;
+          } catch (e) {
+            const exited = child.proc.exitCode !== null || child.proc.signalCode !== null;
+            if (!exited || attempt >= START_ATTEMPTS || this.stopping) throw e;
+            say(`${name.padEnd(12)} exited during start-up (${child.tail.at(-1) ?? 'no output'}); starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+          }
+        }
         say(`${name.padEnd(12)} ready on :${ports[name]} (${secondsSince(started)} s)`);
       }),
     );
@@ -214,6 +239,18 @@ export class IsolatedStack {
         const env = this.envs[name];
         if (!env) throw new Error(`no service ${name} in this stack`);
         return { ...env };
+      },
+      databaseUrls: Object.fromEntries(Object.entries(dbEnv).map(([k, v]) => [k.replace(/^DATABASE_URL_/, '').toLowerCase(), v])),
+      startProcess: async (name, args, env, ready) => {
+        const child = this.launch(name, process.execPath, args, env);
+        await until(child, 'ready', ready, o.startTimeoutMs);
+        return child.proc.pid!;
+      },
+      stopProcess: async (name) => {
+        const i = this.children.findIndex((c) => c.name === name);
+        if (i < 0) return;
+        const [child] = this.children.splice(i, 1);
+        await stopChild(child);
       },
     };
   }
@@ -300,7 +337,8 @@ export async function waitForFirstPaidOrder(
 }
 
 let ticks: number | undefined;
-const clockTicks = () => (ticks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100);
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 when unknown). */
+export const clockTicks = () => (ticks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100);
 
 /**
  * CPU time (user + system, seconds) each process used so far, from /proc/<pid>/stat
