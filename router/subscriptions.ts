@@ -57,7 +57,9 @@ import { createSseHandler } from './sse';
  * - each push carries the client's selection under `order` (fields of any subgraph), read
  *   through the gateway as the subscriber and at least at the event's version, so the
  *   payload is consistent with the event. Subscribers whose access scope (accessScope) and
- *   selection are the same share one read per change;
+ *   selection are the same share one read per change; a selection of only fields the event
+ *   carries (id, status, version, customerId, storeId) is answered from the event, as of
+ *   that change, with no read;
  * - `after: <cursor>` (or SSE's Last-Event-ID) replays what the client missed before the live changes.
  *
  * Authentication: a bearer JWT — graphql-ws: in connectionParams (`{ authorization: "Bearer …" }`)
@@ -337,7 +339,14 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
   const changeType = schema.getType('OrderStatusChange') as import('graphql').GraphQLObjectType;
   for (const [name, field] of Object.entries(changeType.getFields())) field.resolve = (change: Record<string, unknown>) => change[name];
   changeType.getFields().order.resolve = async (change: OrderChange, _args, ctx: SubscriptionContext, info) => {
-    const { query, variables, key } = orderQueryOf(info, change.orderId);
+    const { query, variables, key, fromEvent } = orderQueryOf(info, change.orderId);
+    // Only fields the event carries: the order as of this very change, no read at all. The
+    // subscription's filter already holds this change to the subscriber's access (its order,
+    // customer or store, which never change for an order).
+    if (fromEvent && (change.storeId !== undefined || !fromEvent.has('storeId'))) {
+      metrics?.orderReads.inc({ source: 'event' });
+      return { __typename: 'Order', id: change.orderId, status: change.status, version: change.version, customerId: change.customerId, storeId: change.storeId };
+    }
     const scope = accessScope(ctx.actor);
     // The event is published after ordering committed, so the read normally shows it at once;
     // the retries cover a replica or cache that lags.
@@ -387,7 +396,7 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
    * operation, the `order` field's place in it and the subscription's variables, so it is
    * built once per operation (documents live as long as their subscriptions) and response key.
    */
-  const queries = new WeakMap<object, Map<string, { query: string; variables: Record<string, unknown>; key: string }>>();
+  const queries = new WeakMap<object, Map<string, { query: string; variables: Record<string, unknown>; key: string; fromEvent?: Set<string> }>>();
   function orderQueryOf(info: GraphQLResolveInfo, orderId: string) {
     const path = pathKey(info.path);
     let byPath = queries.get(info.operation);
@@ -398,10 +407,10 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     if (!built) {
       const { query, variables } = orderQueryFor(info, orderId);
       delete variables[ORDER_ID_VAR];
-      built = { query, variables, key: `${query}|${JSON.stringify(variables)}` };
+      built = { query, variables, key: `${query}|${JSON.stringify(variables)}`, fromEvent: eventOnlySelection(info) };
       if (byPath.size < 100) byPath.set(`${path}|${varsKey}`, built);
     }
-    return { query: built.query, variables: { ...built.variables, [ORDER_ID_VAR]: orderId }, key: built.key };
+    return { query: built.query, variables: { ...built.variables, [ORDER_ID_VAR]: orderId }, key: built.key, fromEvent: built.fromEvent };
   }
 
   /** Data read through the gateway is keyed by response name (aliases): read it that way. */
@@ -460,6 +469,24 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     },
     maskErrors,
   };
+}
+
+/** Order fields an OrderStatusChanged / OrderPlaced event carries (router/order-events.ts, OrderChange). */
+const EVENT_FIELDS = new Set(['__typename', 'id', 'status', 'version', 'customerId', 'storeId']);
+
+/**
+ * The Order fields asked under `order` when every one of them is in the event (plain fields,
+ * aliases allowed, no arguments, directives or fragments); undefined when a read is needed.
+ */
+function eventOnlySelection(info: GraphQLResolveInfo): Set<string> | undefined {
+  const names = new Set<string>();
+  for (const node of info.fieldNodes) {
+    for (const s of node.selectionSet?.selections ?? []) {
+      if (s.kind !== Kind.FIELD || s.arguments?.length || s.directives?.length || s.selectionSet || !EVENT_FIELDS.has(s.name.value)) return undefined;
+      names.add(s.name.value);
+    }
+  }
+  return names;
 }
 
 const pathKey = (p: GraphQLResolveInfo['path'] | undefined): string => (p ? `${pathKey(p.prev)}.${p.key}` : '');

@@ -27,7 +27,9 @@ const MINE = `subscription Mine($after: String) {
 const ONE = `subscription One($id: ID!, $after: String) {
   orderStatusChanged(orderId: $id, after: $after) { cursor orderId status order { status } }
 }`;
-const STORE = `subscription Store($s: ID!) { storeOrderStatusChanged(storeId: $s) { cursor orderId status version order { customerId storeId status } } }`;
+const STORE = `subscription Store($s: ID!) { storeOrderStatusChanged(storeId: $s) { cursor orderId status version order { customerId storeId status payment { status } } } }`;
+/** Only fields the event carries under `order`: pushed from the event, no read. */
+const STORE_FROM_EVENT = `subscription Store($s: ID!) { storeOrderStatusChanged(storeId: $s) { orderId status version order { id status v: version customerId storeId } } }`;
 
 /** One SSE subscription made with graphql-sse's client, as a test sees it. */
 interface SseSubscription {
@@ -311,7 +313,7 @@ describe('shared re-reads', () => {
     const orderId = await place('c-sse-shared');
     await accept(orderId);
     const pushes = await Promise.all(subs.map((s) => s.waitFor((v) => v.storeOrderStatusChanged.orderId === orderId && v.storeOrderStatusChanged.status === 'CONFIRMED', 'CONFIRMED')));
-    for (const p of pushes) expect(p.storeOrderStatusChanged.order).toEqual({ customerId: 'c-sse-shared', storeId: BAKERY, status: 'CONFIRMED' });
+    for (const p of pushes) expect(p.storeOrderStatusChanged.order).toEqual({ customerId: 'c-sse-shared', storeId: BAKERY, status: 'CONFIRMED', payment: { status: 'APPROVED' } });
 
     const after = await scrape(stack.router!.url);
     const delta = (source: string) => (valueOf(after, 'ordergraph_subscription_order_reads_total', { source }) ?? 0) - (valueOf(before, 'ordergraph_subscription_order_reads_total', { source }) ?? 0);
@@ -324,6 +326,25 @@ describe('shared re-reads', () => {
     // Staff of another store: nothing of the bakery's order, shared or not.
     expect(pizzaiolo.received.filter((v) => v.storeOrderStatusChanged.orderId === orderId)).toEqual([]);
     expect(pizzaiolo.errors).toEqual([]);
+  });
+
+  test('a selection of only what the event carries is pushed from the event: no read, the order as of that change, still only to its store', async () => {
+    const baker = track(sseSubscribe(await tokenOf(as.staff(BAKERY)), STORE_FROM_EVENT, { s: BAKERY }));
+    const pizzaiolo = track(sseSubscribe(await tokenOf(as.staff(PIZZERIA)), STORE_FROM_EVENT, { s: PIZZERIA }));
+    await Promise.all([baker.connected, pizzaiolo.connected]);
+    const before = await scrape(stack.router!.url);
+    const orderId = await place('c-sse-event');
+    await accept(orderId);
+    const pushes = await baker.waitForCount(2, 'PAID and CONFIRMED');
+    expect(pushes.map((v) => v.storeOrderStatusChanged.order)).toEqual([
+      { id: orderId, status: 'PAID', v: 2, customerId: 'c-sse-event', storeId: BAKERY },
+      { id: orderId, status: 'CONFIRMED', v: 3, customerId: 'c-sse-event', storeId: BAKERY },
+    ]);
+    const after = await scrape(stack.router!.url);
+    const delta = (source: string) => (valueOf(after, 'ordergraph_subscription_order_reads_total', { source }) ?? 0) - (valueOf(before, 'ordergraph_subscription_order_reads_total', { source }) ?? 0);
+    expect(delta('event')).toBe(2);
+    expect(delta('gateway')).toBe(0);
+    expect(pizzaiolo.received).toEqual([]);
   });
 
   test('customers never share: each one only gets their own order, read as themselves', async () => {
