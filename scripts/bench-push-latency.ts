@@ -314,14 +314,16 @@ function subscribeOneSse(httpUrl: string, token: string, index: number, query: s
   return sub;
 }
 
-/** The router's own count of the orders it fetched for pushes, by source (gateway, shared, event); empty when /metrics does not answer. */
+/** The router's own count of the orders it fetched for pushes, by source (gateway, shared, event); empty (and said) when /metrics does not answer. */
 async function orderReads(routerUrl: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   try {
-    const text = await (await fetch(routerUrl.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(5000) })).text();
+    const res = await fetch(routerUrl.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(15_000) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
     for (const m of text.matchAll(/^ordergraph_subscription_order_reads_total\{[^}]*source="(\w+)"[^}]*\} (\S+)$/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
-  } catch {
-    // reported as unknown
+  } catch (e) {
+    say(`could not read the router's /metrics: ${(e as Error).message}`);
   }
   return out;
 }
