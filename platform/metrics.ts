@@ -336,7 +336,7 @@ export class Metrics {
         slowDropped: this.counter('ordergraph_subscription_slow_subscribers_dropped_total', 'Subscriptions ended with SLOW_SUBSCRIBER (too many changes waiting).', []),
         orderReads: this.counter(
           'ordergraph_subscription_order_reads_total',
-          "Orders for pushes, by source: gateway (read through the gateway), shared (another subscriber's read of the same change, access scope and selection) or event (every field asked is in the event: no read).",
+          "Orders for pushes, by source: gateway (the first push to use a read through the gateway of one change, access scope and selection), shared (the pushes that used that read after it) or event (every field asked is in the event: no read).",
           ['source'],
         ),
         /** `read` answers the open connections of one transport at scrape time. */

@@ -152,18 +152,19 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
     this.cleanups.push(fn);
   }
 
-  /** Adds a change unless it was already delivered (replay and live overlap) or does not match. */
-  push(c: OrderChange): void {
-    if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return;
+  /** Adds a change unless it was already delivered (replay and live overlap) or does not match; true when queued. */
+  push(c: OrderChange): boolean {
+    if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return false;
     this.lastSeq = c.seq;
     if (this.items.length >= this.maxBuffered) {
       this.onSlow?.();
       this.fail(
         new DomainError(ErrorCode.SLOW_SUBSCRIBER, `Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`),
       );
-      return;
+      return false;
     }
     this.deliver(c);
+    return true;
   }
 
   /** Ends the stream: what is queued is delivered, then the error, then the end. */
@@ -278,7 +279,8 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     // Listen first, then replay: a change stored after the replay's end arrives live (duplicates are dropped by seq).
     const buffered: OrderChange[] = [];
     let replaying = after >= 0;
-    stream.onClose(hub.listen((c) => (replaying ? buffered.push(c) : stream.push(c))));
+    // A live change starts its read at once (prefetch), not when the subscriber gets to it.
+    stream.onClose(hub.listen((c) => (replaying ? buffered.push(c) : stream.push(c) && prefetch(ctx, c))));
     if (replaying) {
       hub.replay(after).then(
         (missed) => {
@@ -348,10 +350,21 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
       return { __typename: 'Order', id: change.orderId, status: change.status, version: change.version, customerId: change.customerId, storeId: change.storeId };
     }
     const scope = accessScope(ctx.actor);
+    // From now on this subscription's next live changes are read as soon as they arrive.
+    let byKey = prefetchers.get(ctx);
+    if (!byKey) prefetchers.set(ctx, (byKey = new Map()));
+    if (!byKey.has(key) && byKey.size < 10) {
+      byKey.set(key, (c) => {
+        if (prefetching >= MAX_PREFETCH) return;
+        prefetching++;
+        const read = () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor).finally(() => prefetching--);
+        sharedRead(readKey(c, 0, scope, key), read, true);
+      });
+    }
     // The event is published after ordering committed, so the read normally shows it at once;
     // the retries cover a replica or cache that lags.
     for (let attempt = 0; ; attempt++) {
-      const r = await sharedRead(`${change.orderId}@${change.version}|${attempt}|${scope}|${key}`, () => viaGateway(query, variables, ctx.actor));
+      const r = await sharedRead(readKey(change, attempt, scope, key), () => viaGateway(query, variables, ctx.actor));
       // A subgraph down under the order: push the partial order, its errors at their fields (as HTTP answers it).
       const partial = !!r.data?.order && !!r.errors?.length && r.errors.every((e) => e.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && (e as { path?: unknown[] }).path?.[0] === 'order');
       if (r.errors?.length && !partial) throw asGraphQLError(r.errors[0]);
@@ -375,20 +388,41 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
    * because what a subgraph answers depends on who asks. The read runs as the first
    * subscriber's actor; every actor of the scope would get the same answer (accessScope).
    */
-  const inFlight = new Map<string, Promise<GatewayResult>>();
-  function sharedRead(key: string, read: () => Promise<GatewayResult>): Promise<GatewayResult> {
-    let p = inFlight.get(key);
-    if (p) {
-      metrics?.orderReads.inc({ source: 'shared' });
-      return p;
+  const inFlight = new Map<string, { read: Promise<GatewayResult>; claimed: boolean }>();
+  const readKey = (c: OrderChange, attempt: number, scope: string, selectionKey: string) => `${c.orderId}@${c.version}|${attempt}|${scope}|${selectionKey}`;
+  /**
+   * The read for `key`, started now unless it is in flight or just done. A push counts the
+   * read as `gateway` when it is the first to use it (whether it started it or a prefetch
+   * did), `shared` after that: per change, scope and selection, one gateway and N − 1 shared.
+   */
+  function sharedRead(key: string, read: () => Promise<GatewayResult>, prefetched = false): Promise<GatewayResult> {
+    let entry = inFlight.get(key);
+    if (!entry) {
+      entry = { read: read(), claimed: false };
+      inFlight.set(key, entry);
+      // Kept briefly: subscribers of one event ask within milliseconds of each other.
+      const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
+      entry.read.then(forget, forget);
     }
-    metrics?.orderReads.inc({ source: 'gateway' });
-    p = read();
-    inFlight.set(key, p);
-    // Kept briefly: subscribers of one event ask within milliseconds of each other.
-    const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
-    p.then(forget, forget);
-    return p;
+    if (!prefetched) {
+      metrics?.orderReads.inc({ source: entry.claimed ? 'shared' : 'gateway' });
+      entry.claimed = true;
+    }
+    return entry.read;
+  }
+
+  /**
+   * Prefetch: graphql-js maps one subscription's changes one at a time, so without it the read
+   * of a change would start only when the first subscriber of the scope is done with the
+   * previous one — reads in series, at most 1 / (read time) changes a second per scope. Each
+   * subscription whose `order` needs a read registers, at its first push, how to read a change
+   * for it; its live changes then start their (shared) read as they arrive. Bounded: at most
+   * MAX_PREFETCH reads started ahead at once (beyond, a change is read when its push gets to it).
+   */
+  const prefetchers = new WeakMap<object, Map<string, (c: OrderChange) => void>>();
+  let prefetching = 0;
+  function prefetch(ctx: SubscriptionContext, c: OrderChange): void {
+    for (const start of prefetchers.get(ctx)?.values() ?? []) start(c);
   }
 
   /**
@@ -488,6 +522,9 @@ function eventOnlySelection(info: GraphQLResolveInfo): Set<string> | undefined {
   }
   return names;
 }
+
+/** Reads started ahead of their pushes at once, router-wide (see prefetch). */
+const MAX_PREFETCH = 64;
 
 const pathKey = (p: GraphQLResolveInfo['path'] | undefined): string => (p ? `${pathKey(p.prev)}.${p.key}` : '');
 

@@ -351,7 +351,8 @@ describe('shared re-reads', () => {
     const [a, b] = [track(sseSubscribe(await tokenOf(as.customer('c-sse-a')), MINE)), track(sseSubscribe(await tokenOf(as.customer('c-sse-b')), MINE))];
     await Promise.all([a.connected, b.connected]);
     const before = await scrape(stack.router!.url);
-    const [orderA, orderB] = await Promise.all([place('c-sse-a'), place('c-sse-b')]);
+    const orderA = await place('c-sse-a');
+    const orderB = await place('c-sse-b');
     await a.waitFor((v) => v.myOrderStatusChanged.orderId === orderA, "a's push");
     await b.waitFor((v) => v.myOrderStatusChanged.orderId === orderB, "b's push");
     const after = await scrape(stack.router!.url);
