@@ -6,6 +6,7 @@
 // Real nats-server, PostgreSQL, subgraphs and router.
 import { createClient, type Client as SseClient } from 'graphql-sse';
 import { accessScope } from '../../router/subscriptions';
+import { spawnChild } from '../support/children';
 import { as, createTestKeys } from '../support/auth';
 import { scrape, valueOf } from '../support/metrics';
 import { waitFor } from '../support/ports';
@@ -204,6 +205,38 @@ test('on the wire (curl -N, EventSource): text/event-stream, each change an even
   expect(replayed).toMatchObject({ id: confirmed.id, event: 'next' });
   expect(replayed.data.data.myOrderStatusChanged.status).toBe('CONFIRMED');
   again.close();
+});
+
+test("the README's curl -N command: an event per change with its cursor as id, and -H 'Last-Event-ID: …' resumes after it", async () => {
+  const token = await tokenOf(as.customer('c-sse-curl'));
+  const query = 'query=subscription { myOrderStatusChanged { cursor status order { status payment { status } } } }';
+  /** `curl -N -G <url> -H … --data-urlencode 'query=…'` as the README shows it; resolves with its output once `until` matches it. */
+  const curl = (extra: string[], until: RegExp) => {
+    const child = spawnChild('curl', ['-N', '-sS', '--max-time', '30', '-G', stack.router!.url, '-H', `Authorization: Bearer ${token}`, '-H', 'Accept: text/event-stream', ...extra, '--data-urlencode', query]);
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    return {
+      /** The router answers once the subscription is live, starting with a keep-alive comment. */
+      subscribed: () => waitFor(() => out.startsWith(':\n\n') || null, 'the stream to open', 20_000, 25),
+      output: () => waitFor(() => (until.test(out) ? out : null), `curl's output to match ${until}`, 20_000, 25),
+      stop: () => child.kill(),
+    };
+  };
+  const live = curl([], /"status":"CONFIRMED"[^\n]*\n\n/);
+  await live.subscribed();
+  const orderId = await place('c-sse-curl');
+  await accept(orderId);
+  const text = await live.output();
+  live.stop();
+  const events = [...text.matchAll(/id: (\d+)\nevent: next\ndata: (.*)\n\n/g)].map((m) => ({ id: m[1], change: JSON.parse(m[2]).data.myOrderStatusChanged }));
+  expect(events.map((e) => e.change.status)).toEqual(['PAID', 'CONFIRMED']);
+  for (const e of events) expect(e.id).toBe(e.change.cursor);
+  expect(events[1].change.order).toEqual({ status: 'CONFIRMED', payment: { status: 'APPROVED' } });
+
+  const resumed = curl(['-H', `Last-Event-ID: ${events[0].id}`], /"status":"CONFIRMED"[^\n]*\n\n/);
+  const again = await resumed.output();
+  resumed.stop();
+  expect([...again.matchAll(/^id: (\d+)$/gm)].map((m) => m[1])).toEqual([events[1].id]);
 });
 
 test('a client that reconnects with Last-Event-ID gets exactly the changes it missed, then live ones, each once', async () => {
