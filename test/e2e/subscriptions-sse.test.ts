@@ -9,7 +9,8 @@ import { accessScope } from '../../router/subscriptions';
 import { spawnChild } from '../support/children';
 import { as, createTestKeys } from '../support/auth';
 import { scrape, valueOf } from '../support/metrics';
-import { waitFor } from '../support/ports';
+import { startRouter } from '../../router/gateway';
+import { freePort, waitFor } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';
 
 const BAKERY = 'sunrise-bakery';
@@ -53,9 +54,9 @@ const open: SseSubscription[] = [];
 const track = (s: SseSubscription) => (open.push(s), s);
 
 /** Subscribes over SSE with graphql-sse's `createClient` (Node's fetch as fetchFn), no retries. */
-function sseSubscribe(token: string | null, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): SseSubscription {
+function sseSubscribe(token: string | null, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, url = stack.router!.url): SseSubscription {
   const client: SseClient = createClient({
-    url: stack.router!.url,
+    url,
     fetchFn: fetch,
     retryAttempts: 0,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -266,6 +267,17 @@ test('a client that reconnects with Last-Event-ID gets exactly the changes it mi
   await new Promise((r) => setTimeout(r, 300));
   expect(resumed.received).toHaveLength(3);
   expect(resumed.errors).toEqual([]);
+});
+
+test('a router that shuts down ends its open event streams (the client sees the end at once, no drain timeout)', async () => {
+  const second = await startRouter(stack.routerEnv(await freePort()));
+  const s = track(sseSubscribe(await tokenOf(as.customer('c-sse-stop')), MINE, {}, {}, second.url));
+  await s.connected;
+  const t0 = Date.now();
+  await second.stop();
+  await s.ended;
+  // Apollo's drain would wait its 10 s grace for a connection the router did not end itself.
+  expect(Date.now() - t0).toBeLessThan(5000);
 });
 
 describe('refusals: the same codes as graphql-ws', () => {
