@@ -134,6 +134,10 @@ export function createSseHandler(engine: SubscriptionEngine, opts: { log: Logger
         if (res.destroyed) break;
         if (!res.write(out)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
       }
+    } catch (e) {
+      // The stream is under way (status and events sent): log it and end the response; the
+      // client sees the stream end (EventSource reconnects with Last-Event-ID), never the error.
+      log.error({ err: e }, 'SSE stream failed');
     } finally {
       streams.delete(end);
       res.off('close', end);
