@@ -110,6 +110,8 @@ const CONSUMER_OUTCOME: Record<ConsumerOutcome, string> = { processed: 'processe
 
 export type BreakerState = 'closed' | 'half_open' | 'open';
 export type RefusalReason = 'CIRCUIT_OPEN' | 'BUSY';
+/** How a subscriber is connected to the router: graphql-ws over WebSocket, or Server-Sent Events (graphql-sse). */
+export type SubscriptionTransport = 'graphql-ws' | 'sse';
 
 /** The events an opossum CircuitBreaker emits that the breaker metrics follow. */
 export interface BreakerEvents {
@@ -311,26 +313,35 @@ export class Metrics {
     });
   }
 
-  /** The router's subscriptions (router/subscriptions.ts). */
+  /**
+   * The router's subscriptions (router/subscriptions.ts), by `transport`: `graphql-ws` (WebSocket)
+   * or `sse` (graphql-sse, router/sse.ts) — two values, so the label stays bounded.
+   */
   subscriptions() {
     return this.group('subscriptions', () => {
-      let readConnections: (() => number) | undefined;
+      const readers = new Map<SubscriptionTransport, () => number>();
       return {
-        active: this.gauge('ordergraph_subscriptions_active', 'Subscriptions open on this router replica.', []),
-        connections: this.gauge('ordergraph_subscription_connections', 'graphql-ws connections open on this router replica.', [], function () {
+        active: this.gauge('ordergraph_subscriptions_active', 'Subscriptions open on this router replica, by transport (graphql-ws, sse).', ['transport']),
+        connections: this.gauge('ordergraph_subscription_connections', 'Subscription connections open on this router replica: graphql-ws sockets and SSE streams, by transport.', ['transport'], function () {
           this.reset();
-          if (readConnections) this.set(readConnections());
+          for (const [transport, read] of readers) this.set({ transport }, read());
         }),
-        pushes: this.counter('ordergraph_subscription_pushes_total', 'Order changes pushed to subscribers.', []),
+        pushes: this.counter('ordergraph_subscription_pushes_total', 'Order changes pushed to subscribers, by transport.', ['transport']),
         pushLatency: this.histogram(
           'ordergraph_subscription_push_latency_seconds',
           "From the event's occurredAt (ordering's commit) to the push to a subscriber; live changes only, not replays.",
-          [],
+          ['transport'],
           PUSH_SECONDS,
         ),
         slowDropped: this.counter('ordergraph_subscription_slow_subscribers_dropped_total', 'Subscriptions ended with SLOW_SUBSCRIBER (too many changes waiting).', []),
-        readConnections(fn: () => number) {
-          readConnections = fn;
+        orderReads: this.counter(
+          'ordergraph_subscription_order_reads_total',
+          "Orders for pushes, by source: gateway (the first push to use a read through the gateway of one change, access scope and selection), shared (the pushes that used that read after it) or event (every field asked is in the event: no read).",
+          ['source'],
+        ),
+        /** `read` answers the open connections of one transport at scrape time. */
+        readConnections(transport: SubscriptionTransport, read: () => number) {
+          readers.set(transport, read);
         },
       };
     });

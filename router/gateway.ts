@@ -189,6 +189,11 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
       return next(e);
     }
   };
+  const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
+  const subs = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, maxBodyBytes: config.MAX_BODY_BYTES, log, production: config.production, metrics: metrics.subscriptions() });
+  subscriptions = subs;
+  // Subscriptions over Server-Sent Events: `Accept: text/event-stream` on /graphql (router/sse.ts).
+  app.use('/graphql', subs.sse);
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
@@ -212,8 +217,6 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
     res.status(status).json({ errors: [{ message, extensions: { code } }] });
   });
 
-  const limits = { maxDepth: config.MAX_DEPTH, maxCost: config.MAX_COST, maxAliases: config.MAX_ALIASES };
-  subscriptions = startSubscriptions({ httpServer, path: '/graphql', supergraphSdl, apollo: server, hub, verifier, limits, maxBuffered: config.SUBSCRIPTION_BUFFER, log, production: config.production, metrics: metrics.subscriptions() });
   mountTracker(app);
   // http://localhost:4000/ leads somewhere: the GraphQL endpoint (Apollo Sandbox in development).
   app.get('/', (_req, res) => res.redirect(302, '/graphql'));

@@ -17,6 +17,8 @@ import {
   visit,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLFieldResolver,
@@ -26,32 +28,44 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { WebSocketServer } from 'ws';
-import { requireCustomer, requireStaffOf, type Actor } from '../platform/auth';
+import type { RequestHandler } from 'express';
+import { requireCustomer, requireStaffOf, unauthenticated, type Actor } from '../platform/auth';
 import { DomainError, ErrorCode } from '../platform/errors';
 import type { Logger } from '../platform/logger';
-import type { Metrics } from '../platform/metrics';
-import { AuthError, bearerOf, type Verifier } from './auth';
+import type { Metrics, SubscriptionTransport } from '../platform/metrics';
+import { AuthError, bearerOf, type Verifier, type VerifiedToken } from './auth';
 import type { RouterContext } from './gateway';
 import { checkGuards, type GuardLimits } from './guards';
 import { checkOperationInput } from '../platform/input-rules';
 import { maskError } from '../platform/error-masking';
 import type { OrderChange, OrderEventHub } from './order-events';
+import { createSseHandler } from './sse';
 
 /**
- * GraphQL subscriptions on the router's own `/graphql` (graphql-ws protocol), because
- * @apollo/gateway cannot execute them. The subscription fields are declared in ordering's
- * SDL and composed into the supergraph; the router validates against the supergraph's API
- * schema and serves them itself:
+ * GraphQL subscriptions on the router itself, because @apollo/gateway cannot execute them.
+ * The subscription fields are declared in ordering's SDL and composed into the supergraph;
+ * the router validates against the supergraph's API schema and serves them over two
+ * transports that share one implementation (the SubscriptionEngine below: authenticate,
+ * validate, subscribe, re-read, push):
  *
+ * - graphql-ws on the WebSocket upgrade of `/graphql` (this file);
+ * - Server-Sent Events (graphql-sse, "distinct connections" mode) on `/graphql` with
+ *   `Accept: text/event-stream` (router/sse.ts), resumable with the `Last-Event-ID` header.
+ *
+ * What both do:
  * - events come from this replica's OrderEventHub (ordering's stream in NATS);
- * - each push re-reads the order through the gateway, as the subscriber, with the
- *   client's own selection under `order` (fields of any subgraph), and waits until that
- *   read shows at least the event's version, so the payload is consistent with the event;
- * - `after: <cursor>` replays what the client missed before the live changes.
+ * - each push carries the client's selection under `order` (fields of any subgraph), read
+ *   through the gateway as the subscriber and at least at the event's version, so the
+ *   payload is consistent with the event. Subscribers whose access scope (accessScope) and
+ *   selection are the same share one read per change; a selection of only fields the event
+ *   carries (id, status, version, customerId, storeId) is answered from the event, as of
+ *   that change, with no read;
+ * - `after: <cursor>` (or SSE's Last-Event-ID) replays what the client missed before the live changes.
  *
- * Authentication: a bearer JWT in connectionParams (`{ authorization: "Bearer …" }`) or the
- * upgrade request's Authorization header; refused connections close with 4401, and a
- * connection closes with 4401 when its token expires.
+ * Authentication: a bearer JWT — graphql-ws: in connectionParams (`{ authorization: "Bearer …" }`)
+ * or the upgrade request's Authorization header, refused with close code 4401, and the socket
+ * closes with 4401 when the token expires; SSE: the Authorization header, refused with HTTP 401,
+ * and the stream ends with an UNAUTHENTICATED error when the token expires.
  */
 export interface SubscriptionDeps {
   httpServer: Server;
@@ -63,16 +77,57 @@ export interface SubscriptionDeps {
   limits: GuardLimits;
   /** Changes that may wait for one subscriber before it is ended with SLOW_SUBSCRIBER. */
   maxBuffered: number;
+  /** Largest JSON body of an SSE request (POST), in bytes; default 100 000. */
+  maxBodyBytes?: number;
   log: Logger;
   production: boolean;
-  /** Active subscriptions, pushes, push latency, slow subscribers dropped. */
+  /** Active subscriptions, pushes, push latency, slow subscribers dropped, order reads. */
   metrics?: ReturnType<Metrics['subscriptions']>;
 }
 
-interface WsContext extends RouterContext {
+export type Transport = SubscriptionTransport;
+
+/** The context of one subscription (or query, mutation) on either transport. */
+export interface SubscriptionContext extends RouterContext {
   actor: Actor;
+  transport: Transport;
+  /** SSE: the Last-Event-ID header (the cursor of the last change received); it replaces `after`. */
+  lastEventId?: string;
+  /** When the token expires (epoch ms): an SSE subscription ends then (a graphql-ws socket is closed with 4401). */
+  expiresAt?: number;
 }
 
+/** An operation as a client sends it (graphql-ws `subscribe` payload, graphql-sse request parameters). */
+export interface OperationPayload {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/**
+ * The transport-neutral part of subscriptions; router/sse.ts and the graphql-ws server below
+ * only carry its results.
+ */
+export interface SubscriptionEngine {
+  readonly schema: GraphQLSchema;
+  /** Verifies an Authorization header value ("Bearer <JWT>"); throws AuthError when missing or bad. */
+  authenticate(authorization: string | undefined): Promise<VerifiedToken>;
+  /**
+   * Parses and validates an operation (schema, guard rails of router/guards.ts, input rules of
+   * platform/input-rules.ts) into the arguments to execute or subscribe with, or the coded errors.
+   */
+  prepare(payload: OperationPayload, ctx: SubscriptionContext): ExecutionArgs | readonly GraphQLError[];
+  /** Queries and mutations sent over a subscription transport: through the gateway, like HTTP ones. */
+  execute(args: ExecutionArgs): Promise<ExecutionResult>;
+  /**
+   * Called with each result right before it is sent: counts the push (metrics), masks its
+   * errors (platform/error-masking.ts) and tells which change it carries (its cursor is
+   * the SSE event id); `change` is undefined for results that carry none (errors, queries).
+   */
+  sending(ctx: SubscriptionContext, result: ExecutionResult): { result: ExecutionResult; change?: OrderChange };
+  /** Masks errors sent outside `sending` (graphql-ws's error message). */
+  maskErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[];
+}
 
 /** What the stream yields: a change, or, last, the error that ended it (sent as a coded GraphQL error). */
 type StreamItem = OrderChange | { error: GraphQLError };
@@ -83,7 +138,7 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
   private done = false;
   private lastSeq = 0;
   private readonly cleanups: Array<() => void> = [];
-  /** The item handed out last: the one graphql-ws is sending now (items are sent one at a time). */
+  /** The item handed out last: the one being sent now (graphql-js maps the items one at a time). */
   lastYielded?: StreamItem;
 
   /** `maxBuffered`: changes waiting for one subscriber; bounded so a stuck client cannot grow the router. */
@@ -97,18 +152,19 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
     this.cleanups.push(fn);
   }
 
-  /** Adds a change unless it was already delivered (replay and live overlap) or does not match. */
-  push(c: OrderChange): void {
-    if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return;
+  /** Adds a change unless it was already delivered (replay and live overlap) or does not match; true when queued. */
+  push(c: OrderChange): boolean {
+    if (this.done || c.seq <= this.lastSeq || !this.accept(c)) return false;
     this.lastSeq = c.seq;
     if (this.items.length >= this.maxBuffered) {
       this.onSlow?.();
       this.fail(
         new DomainError(ErrorCode.SLOW_SUBSCRIBER, `Subscriber too slow: more than ${this.maxBuffered} changes waiting. Subscribe again with \`after\` set to the last cursor you received.`),
       );
-      return;
+      return false;
     }
     this.deliver(c);
+    return true;
   }
 
   /** Ends the stream: what is queued is delivered, then the error, then the end. */
@@ -155,26 +211,50 @@ class ChangeStream implements AsyncIterableIterator<StreamItem> {
   }
 }
 
-
-function parseCursor(after: unknown): number {
+/** A resume cursor (`after`, Last-Event-ID) as a stream sequence; -1 when absent; BAD_USER_INPUT when malformed. */
+function parseCursor(after: unknown, field: string): number {
   if (after === undefined || after === null) return -1;
-  if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) throw new DomainError(ErrorCode.BAD_USER_INPUT, '`after` must be a cursor received from this subscription.', { field: 'after' });
+  if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) throw new DomainError(ErrorCode.BAD_USER_INPUT, `\`${field}\` must be a cursor received from this subscription.`, { field });
   return Number(after);
 }
 
-export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<void>; connections(): number } {
+/**
+ * What the subgraphs' answers about an order depend on for this actor, so subscribers with
+ * the same scope may share one read. The rule is platform/auth.ts (canAccess, requireAccess,
+ * requireStaffOf), which every subgraph authorizes with: an admin sees every order; a
+ * customer only orders whose customerId is their `sub`; store staff only orders of their
+ * `storeId`, whoever they are. Couriers and stock managers are not shared across people
+ * (their `sub` is kept), since nothing would be gained by assuming more.
+ */
+export function accessScope(actor: Actor): string {
+  switch (actor.role) {
+    case 'admin':
+      return 'admin';
+    case 'customer':
+      return `customer:${actor.sub}`;
+    case 'store-staff':
+      return `store-staff:${actor.storeId}`;
+    default:
+      return `${actor.role}:${actor.sub}`;
+  }
+}
+
+type GatewayResult = { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+
+/** Builds the transport-neutral engine (see SubscriptionEngine). */
+export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServer' | 'path' | 'maxBodyBytes'>): SubscriptionEngine {
   const { apollo, hub, log, metrics } = deps;
-  /** Each subscription's stream, by its per-subscription context value (for onNext). */
+  /** Each subscription's stream, by its per-subscription context value (for `sending`). */
   const streams = new WeakMap<object, ChangeStream>();
   /** Changes read back from the stream for a resuming client: not live, so not in the push latency. */
   const replayed = new WeakSet<OrderChange>();
   const schema: GraphQLSchema = Supergraph.build(deps.supergraphSdl).apiSchema().toGraphQLJSSchema();
 
   /** Runs an operation through the gateway as `actor` (the same path as HTTP, with the subgraphs' authorization). */
-  async function viaGateway(query: string, variables: Record<string, unknown>, actor: Actor) {
+  async function viaGateway(query: string, variables: Record<string, unknown>, actor: Actor): Promise<GatewayResult> {
     const response = await apollo.executeOperation({ query, variables }, { contextValue: { actor } });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return response.body.singleResult as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+    return response.body.singleResult as GatewayResult;
   }
 
   const asGraphQLError = (e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions });
@@ -186,15 +266,21 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     if (!r.data?.order) throw new DomainError(ErrorCode.ORDER_NOT_FOUND, `No order ${orderId}.`, { orderId });
   }
 
+  /** Where to resume: SSE's Last-Event-ID (a reconnect) wins over the operation's own `after`. */
+  const resumeFrom = (args: { after?: string | null }, ctx: SubscriptionContext) =>
+    ctx.lastEventId !== undefined ? parseCursor(ctx.lastEventId, 'Last-Event-ID') : parseCursor(args.after, 'after');
+
   /** A live stream of matching changes, preceded by the ones after `after` when given. */
-  function changes(accept: (c: OrderChange) => boolean, after: number): ChangeStream {
+  function changes(accept: (c: OrderChange) => boolean, after: number, ctx: SubscriptionContext): ChangeStream {
     const stream = new ChangeStream(accept, deps.maxBuffered, () => metrics?.slowDropped.inc());
-    metrics?.active.inc();
-    stream.onClose(() => metrics?.active.dec());
+    const labels = { transport: ctx.transport };
+    metrics?.active.inc(labels);
+    stream.onClose(() => metrics?.active.dec(labels));
     // Listen first, then replay: a change stored after the replay's end arrives live (duplicates are dropped by seq).
     const buffered: OrderChange[] = [];
     let replaying = after >= 0;
-    stream.onClose(hub.listen((c) => (replaying ? buffered.push(c) : stream.push(c))));
+    // A live change starts its read at once (prefetch), not when the subscriber gets to it.
+    stream.onClose(hub.listen((c) => (replaying ? buffered.push(c) : stream.push(c) && prefetch(ctx, c))));
     if (replaying) {
       hub.replay(after).then(
         (missed) => {
@@ -216,20 +302,20 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   }
 
   const subscriptionFields = schema.getSubscriptionType()!.getFields();
-  subscriptionFields.orderStatusChanged.subscribe = async (_src, args: { orderId: string; after?: string }, ctx: WsContext) => {
-    const after = parseCursor(args.after);
+  subscriptionFields.orderStatusChanged.subscribe = async (_src, args: { orderId: string; after?: string }, ctx: SubscriptionContext) => {
+    const after = resumeFrom(args, ctx);
     await authorizeOrder(args.orderId, ctx.actor);
-    return changes((c) => c.orderId === args.orderId, after);
+    return changes((c) => c.orderId === args.orderId, after, ctx);
   };
-  subscriptionFields.myOrderStatusChanged.subscribe = async (_src, args: { after?: string }, ctx: WsContext) => {
-    const after = parseCursor(args.after);
+  subscriptionFields.myOrderStatusChanged.subscribe = async (_src, args: { after?: string }, ctx: SubscriptionContext) => {
+    const after = resumeFrom(args, ctx);
     const customerId = requireCustomer(ctx);
-    return changes((c) => c.customerId === customerId, after);
+    return changes((c) => c.customerId === customerId, after, ctx);
   };
-  subscriptionFields.storeOrderStatusChanged.subscribe = async (_src, args: { storeId: string; after?: string }, ctx: WsContext) => {
-    const after = parseCursor(args.after);
+  subscriptionFields.storeOrderStatusChanged.subscribe = async (_src, args: { storeId: string; after?: string }, ctx: SubscriptionContext) => {
+    const after = resumeFrom(args, ctx);
     requireStaffOf(ctx, args.storeId);
-    return changes((c) => c.storeId === args.storeId, after);
+    return changes((c) => c.storeId === args.storeId, after, ctx);
   };
   for (const f of Object.values(subscriptionFields))
     f.resolve = (item: StreamItem) => {
@@ -238,9 +324,15 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     };
   for (const f of Object.values(subscriptionFields)) {
     const subscribe = f.subscribe!;
-    f.subscribe = async (src, args, ctx: WsContext, info) => {
+    f.subscribe = async (src, args, ctx: SubscriptionContext, info) => {
       const stream = (await subscribe(src, args, ctx, info)) as ChangeStream;
       streams.set(ctx, stream);
+      // A socket is closed with 4401 at expiry (below); a stream of events ends with the error instead.
+      if (ctx.transport === 'sse' && ctx.expiresAt !== undefined) {
+        const timer = setTimeout(() => stream.fail(unauthenticated('Token expired: get a new one and subscribe again (with Last-Event-ID to resume).')), Math.max(0, ctx.expiresAt - Date.now()));
+        timer.unref();
+        stream.onClose(() => clearTimeout(timer));
+      }
       return stream;
     };
   }
@@ -248,12 +340,31 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   // OrderStatusChange.order: the client's selection, read through the gateway.
   const changeType = schema.getType('OrderStatusChange') as import('graphql').GraphQLObjectType;
   for (const [name, field] of Object.entries(changeType.getFields())) field.resolve = (change: Record<string, unknown>) => change[name];
-  changeType.getFields().order.resolve = async (change: OrderChange, _args, ctx: WsContext, info) => {
-    const { query, variables } = orderQueryFor(info, change.orderId);
+  changeType.getFields().order.resolve = async (change: OrderChange, _args, ctx: SubscriptionContext, info) => {
+    const { query, variables, key, fromEvent } = orderQueryOf(info, change.orderId);
+    // Only fields the event carries: the order as of this very change, no read at all. The
+    // subscription's filter already holds this change to the subscriber's access (its order,
+    // customer or store, which never change for an order).
+    if (fromEvent && (change.storeId !== undefined || !fromEvent.has('storeId'))) {
+      metrics?.orderReads.inc({ source: 'event' });
+      return { __typename: 'Order', id: change.orderId, status: change.status, version: change.version, customerId: change.customerId, storeId: change.storeId };
+    }
+    const scope = accessScope(ctx.actor);
+    // From now on this subscription's next live changes are read as soon as they arrive.
+    let byKey = prefetchers.get(ctx);
+    if (!byKey) prefetchers.set(ctx, (byKey = new Map()));
+    if (!byKey.has(key) && byKey.size < 10) {
+      byKey.set(key, (c) => {
+        if (prefetching >= MAX_PREFETCH) return;
+        prefetching++;
+        const read = () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor).finally(() => prefetching--);
+        sharedRead(readKey(c, 0, scope, key), read, true);
+      });
+    }
     // The event is published after ordering committed, so the read normally shows it at once;
     // the retries cover a replica or cache that lags.
     for (let attempt = 0; ; attempt++) {
-      const r = await sharedRead(`${change.seq}|${attempt}|${JSON.stringify(ctx.actor)}|${query}|${JSON.stringify(variables)}`, () => viaGateway(query, variables, ctx.actor));
+      const r = await sharedRead(readKey(change, attempt, scope, key), () => viaGateway(query, variables, ctx.actor));
       // A subgraph down under the order: push the partial order, its errors at their fields (as HTTP answers it).
       const partial = !!r.data?.order && !!r.errors?.length && r.errors.every((e) => e.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && (e as { path?: unknown[] }).path?.[0] === 'order');
       if (r.errors?.length && !partial) throw asGraphQLError(r.errors[0]);
@@ -271,21 +382,69 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
   };
 
   /**
-   * One read per (event, identity, selection): subscribers with the same identity and query
-   * (one user, several tabs or devices) share it. Different identities never share a read,
-   * because what a subgraph answers depends on who asks.
+   * One gateway read per (order version, attempt, access scope, selection): subscribers that
+   * may see the same (accessScope) and ask the same share it — fifty staff of one store
+   * following their store cost one read per change, not fifty. Different scopes never share,
+   * because what a subgraph answers depends on who asks. The read runs as the first
+   * subscriber's actor; every actor of the scope would get the same answer (accessScope).
    */
-  const inFlight = new Map<string, Promise<Awaited<ReturnType<typeof viaGateway>>>>();
-  function sharedRead(key: string, read: () => ReturnType<typeof viaGateway>) {
-    let p = inFlight.get(key);
-    if (!p) {
-      p = read();
-      inFlight.set(key, p);
+  const inFlight = new Map<string, { read: Promise<GatewayResult>; claimed: boolean }>();
+  const readKey = (c: OrderChange, attempt: number, scope: string, selectionKey: string) => `${c.orderId}@${c.version}|${attempt}|${scope}|${selectionKey}`;
+  /**
+   * The read for `key`, started now unless it is in flight or just done. A push counts the
+   * read as `gateway` when it is the first to use it (whether it started it or a prefetch
+   * did), `shared` after that: per change, scope and selection, one gateway and N − 1 shared.
+   */
+  function sharedRead(key: string, read: () => Promise<GatewayResult>, prefetched = false): Promise<GatewayResult> {
+    let entry = inFlight.get(key);
+    if (!entry) {
+      entry = { read: read(), claimed: false };
+      inFlight.set(key, entry);
       // Kept briefly: subscribers of one event ask within milliseconds of each other.
       const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
-      p.then(forget, forget);
+      entry.read.then(forget, forget);
     }
-    return p;
+    if (!prefetched) {
+      metrics?.orderReads.inc({ source: entry.claimed ? 'shared' : 'gateway' });
+      entry.claimed = true;
+    }
+    return entry.read;
+  }
+
+  /**
+   * Prefetch: graphql-js maps one subscription's changes one at a time, so without it the read
+   * of a change would start only when the first subscriber of the scope is done with the
+   * previous one — reads in series, at most 1 / (read time) changes a second per scope. Each
+   * subscription whose `order` needs a read registers, at its first push, how to read a change
+   * for it; its live changes then start their (shared) read as they arrive. Bounded: at most
+   * MAX_PREFETCH reads started ahead at once (beyond, a change is read when its push gets to it).
+   */
+  const prefetchers = new WeakMap<object, Map<string, (c: OrderChange) => void>>();
+  let prefetching = 0;
+  function prefetch(ctx: SubscriptionContext, c: OrderChange): void {
+    for (const start of prefetchers.get(ctx)?.values() ?? []) start(c);
+  }
+
+  /**
+   * orderQueryFor per push would print the same query for every change: it depends only on the
+   * operation, the `order` field's place in it and the subscription's variables, so it is
+   * built once per operation (documents live as long as their subscriptions) and response key.
+   */
+  const queries = new WeakMap<object, Map<string, { query: string; variables: Record<string, unknown>; key: string; fromEvent?: Set<string> }>>();
+  function orderQueryOf(info: GraphQLResolveInfo, orderId: string) {
+    const path = pathKey(info.path);
+    let byPath = queries.get(info.operation);
+    if (!byPath) queries.set(info.operation, (byPath = new Map()));
+    // Variables are fixed per subscription, not per operation document: part of the cache key.
+    const varsKey = JSON.stringify(info.variableValues);
+    let built = byPath.get(`${path}|${varsKey}`);
+    if (!built) {
+      const { query, variables } = orderQueryFor(info, orderId);
+      delete variables[ORDER_ID_VAR];
+      built = { query, variables, key: `${query}|${JSON.stringify(variables)}`, fromEvent: eventOnlySelection(info) };
+      if (byPath.size < 100) byPath.set(`${path}|${varsKey}`, built);
+    }
+    return { query: built.query, variables: { ...built.variables, [ORDER_ID_VAR]: orderId }, key: built.key, fromEvent: built.fromEvent };
   }
 
   /** Data read through the gateway is keyed by response name (aliases): read it that way. */
@@ -296,13 +455,96 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
     return info.path.key in source ? source[info.path.key] : source[info.fieldName];
   };
 
+  const maskErrors = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e, log));
+
+  return {
+    schema,
+    async authenticate(authorization) {
+      const token = bearerOf(authorization);
+      if (!token) throw new AuthError('Sign in first: send Authorization: Bearer <JWT>.');
+      return deps.verifier.verify(token);
+    },
+    prepare(payload, ctx) {
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (e) {
+        return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      }
+      const errors = validate(schema, document);
+      if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      const guard = checkGuards(schema, document, deps.limits);
+      if (guard) return [guard];
+      // The same input rules as HTTP (platform/input-rules.ts).
+      const operation = getOperationAST(document, payload.operationName);
+      if (operation) {
+        try {
+          checkOperationInput(schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>);
+        } catch (e) {
+          return [e as GraphQLError];
+        }
+      }
+      return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: ctx, fieldResolver };
+    },
+    async execute(args) {
+      const actor = (args.contextValue as SubscriptionContext).actor;
+      return (await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor)) as ExecutionResult;
+    },
+    sending(ctx, result) {
+      const item = streams.get(ctx)?.lastYielded;
+      const change = item && !('error' in item) ? item : undefined;
+      if (metrics && change) {
+        const labels = { transport: ctx.transport };
+        metrics.pushes.inc(labels);
+        if (!replayed.has(change)) metrics.pushLatency.observe(labels, Math.max(0, Date.now() - Date.parse(change.occurredAt)) / 1000);
+      }
+      if (!result.errors?.length) return { result, change };
+      return { result: { ...result, errors: maskErrors(result.errors) as never }, change };
+    },
+    maskErrors,
+  };
+}
+
+/** Order fields an OrderStatusChanged / OrderPlaced event carries (router/order-events.ts, OrderChange). */
+const EVENT_FIELDS = new Set(['__typename', 'id', 'status', 'version', 'customerId', 'storeId']);
+
+/**
+ * The Order fields asked under `order` when every one of them is in the event (plain fields,
+ * aliases allowed, no arguments, directives or fragments); undefined when a read is needed.
+ */
+function eventOnlySelection(info: GraphQLResolveInfo): Set<string> | undefined {
+  const names = new Set<string>();
+  for (const node of info.fieldNodes) {
+    for (const s of node.selectionSet?.selections ?? []) {
+      if (s.kind !== Kind.FIELD || s.arguments?.length || s.directives?.length || s.selectionSet || !EVENT_FIELDS.has(s.name.value)) return undefined;
+      names.add(s.name.value);
+    }
+  }
+  return names;
+}
+
+/** Reads started ahead of their pushes at once, router-wide (see prefetch). */
+const MAX_PREFETCH = 64;
+
+const pathKey = (p: GraphQLResolveInfo['path'] | undefined): string => (p ? `${pathKey(p.prev)}.${p.key}` : '');
+
+/**
+ * Starts both transports on the router's HTTP server: graphql-ws on the WebSocket upgrade of
+ * `path`, and returns `sse`, the Express handler to mount on `path` for Server-Sent Events
+ * (router/sse.ts; it passes every request that does not accept text/event-stream on).
+ */
+export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<void>; connections(): number; sse: RequestHandler } {
+  const { log, metrics } = deps;
+  const engine = createSubscriptionEngine(deps);
+  const sse = createSseHandler(engine, { log, maxBodyBytes: deps.maxBodyBytes ?? 100_000, metrics });
+
   const wss = new WebSocketServer({ server: deps.httpServer, path: deps.path });
-  metrics?.readConnections(() => wss.clients.size);
+  metrics?.readConnections('graphql-ws', () => wss.clients.size);
   const expiryTimers = new Map<object, NodeJS.Timeout>();
 
-  const disposable = useServer<Record<string, unknown>, { actor?: Actor }>(
+  const disposable = useServer<Record<string, unknown>, { actor?: Actor; expiresAt?: number }>(
     {
-      schema,
+      schema: engine.schema,
       isProd: deps.production,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
@@ -316,9 +558,8 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
             headers.Authorization ??
             (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined) ??
             ctx.extra.request.headers.authorization) as string | undefined;
-          const token = bearerOf(header);
-          if (!token) throw new AuthError('Sign in first: send connectionParams { authorization: "Bearer <JWT>" }.');
-          const verified = await deps.verifier.verify(token);
+          if (!bearerOf(header)) throw new AuthError('Sign in first: send connectionParams { authorization: "Bearer <JWT>" }.');
+          const verified = await engine.authenticate(header);
           ctx.extra.actor = verified.actor;
           if (verified.expiresAt !== undefined) {
             const timer = setTimeout(() => socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, verified.expiresAt - Date.now()));
@@ -339,66 +580,32 @@ export function startSubscriptions(deps: SubscriptionDeps): { close(): Promise<v
         expiryTimers.delete(ctx.extra.socket);
       },
       onSubscribe: (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (e) {
-          return [new GraphQLError((e as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(schema, document);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        const guard = checkGuards(schema, document, deps.limits);
-        if (guard) return [guard];
-        // The same input rules as HTTP (platform/input-rules.ts).
-        const operation = getOperationAST(document, payload.operationName);
-        if (operation) {
-          try {
-            checkOperationInput(schema, document, operation, (payload.variables ?? {}) as Record<string, unknown>);
-          } catch (e) {
-            return [e as GraphQLError];
-          }
-        }
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: { actor: ctx.extra.actor } satisfies RouterContext,
-          fieldResolver,
-        };
-        return args;
+        const prepared = engine.prepare(payload, { actor: ctx.extra.actor!, transport: 'graphql-ws' });
+        return Array.isArray(prepared) ? (prepared as GraphQLError[]) : (prepared as ExecutionArgs);
       },
-      // Queries and mutations sent over the socket go through the gateway like HTTP ones.
-      execute: async (args: ExecutionArgs) => {
-        const actor = (args.contextValue as WsContext).actor;
-        const r = await viaGateway(print(args.document), (args.variableValues ?? {}) as Record<string, unknown>, actor);
-        return r as never;
-      },
+      execute: (args: ExecutionArgs) => engine.execute(args) as never,
       // Errors on the socket are masked like HTTP ones (platform/error-masking.ts): coded ones kept, the rest an errorId.
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e.toJSON(), e, log)),
+      onError: (_ctx, _id, _payload, errors) => engine.maskErrors(errors),
       onNext: (_ctx, _id, _payload, args, result) => {
-        const item = streams.get(args.contextValue as object)?.lastYielded;
-        if (metrics && item && !('error' in item)) {
-          metrics.pushes.inc();
-          if (!replayed.has(item)) metrics.pushLatency.observe(Math.max(0, Date.now() - Date.parse(item.occurredAt)) / 1000);
-        }
-        return result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, log)) } : undefined;
+        const sent = engine.sending(args.contextValue as SubscriptionContext, result as ExecutionResult);
+        return sent.result === result ? undefined : (sent.result as never);
       },
       onOperation: (ctx, _id, payload, args) => {
         if (!log.isLevelEnabled('debug')) return;
         const op = getOperationAST(args.document, payload.operationName);
-        log.debug({ sub: ctx.extra.actor?.sub, operation: op?.operation, name: op?.name?.value }, 'subscription started');
+        log.debug({ sub: ctx.extra.actor?.sub, operation: op?.operation, name: op?.name?.value, transport: 'graphql-ws' }, 'subscription started');
       },
     },
     wss,
   );
 
   return {
-    connections: () => wss.clients.size,
+    sse: sse.handler,
+    connections: () => wss.clients.size + sse.open(),
     async close() {
       for (const t of expiryTimers.values()) clearTimeout(t);
       for (const client of wss.clients) client.close(1001, 'Router shutting down');
-      await disposable.dispose();
+      await Promise.all([disposable.dispose(), sse.close()]);
     },
   };
 }

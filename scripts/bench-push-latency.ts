@@ -1,15 +1,18 @@
-// Event → push latency of the router's graphql-ws subscriptions, in one command:
+// Event → push latency of the router's subscriptions (graphql-ws or SSE), in one command:
 //   npm run bench:push -- --subscribers 20 --rate 5 --duration 30     (the defaults)
+//   npm run bench:push -- --subscribers 50 --rate 20 --quick           (a smoke run: 5 s of load)
 // It starts its own isolated ordergraph (scripts/lib/isolated-stack.ts: own nats-server,
 // throwaway databases, every context and the router as processes), connects N graphql-ws
 // subscribers (staff of sunrise-bakery following storeOrderStatusChanged), then produces M
 // events per second for S seconds by placing orders (each placeOrder commits the order PAID
 // with its OrderPlaced event; --accept also accepts each order: a second event, CONFIRMED).
 // Every subscriber records, for every push, its receipt time minus the event's occurredAt
-// (set in ordering's committing transaction). It also times each event's way to NATS (a
+// (set in ordering's committing transaction). Subscribers connect over graphql-ws, or over
+// Server-Sent Events with --transport sse (graphql-sse's client). It also times each event's way to NATS (a
 // probe consumer in this process) and to the router's event hub (the router's debug line
 // 'order change'), so the total splits into outbox relay + NATS, and the router's fan-out
-// (one re-query through the gateway per subscriber per event) + the socket.
+// (one gateway read per event and access scope, shared by the subscribers of that scope) + the
+// socket; the router's own count of those reads, by source, is in the report.
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -18,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
 import { cpuSeconds, IsolatedStack, machineLine, percentile, say, secondsSince, waitForFirstPaidOrder, type RunningStack } from './lib/isolated-stack';
 
@@ -35,6 +39,10 @@ const USAGE = `usage: npm run bench:push -- [options]
                      so M/2 orders per second                                      default off
   --without-order    subscribe without the \`order { … }\` selection: no re-read through the
                      gateway per push (shows what that re-read costs)              default off
+  --transport T      graphql-ws (one WebSocket each) or sse (one event stream each,
+                     graphql-sse's client over fetch)                              default graphql-ws
+  --quick            a smoke run: --duration 5 --warmup 2 --drain 10 (its figures are
+                     not meant to be quoted)                                       default off
   --customers K      customer tokens the orders come from, in turn                 default 20
   --warmup S         seconds of the same load first, not counted                   default 5
   --drain S          after the load, wait at most S s for the pushes still due     default 30
@@ -50,6 +58,8 @@ interface Options {
   duration: number;
   accept: boolean;
   withoutOrder: boolean;
+  transport: 'graphql-ws' | 'sse';
+  quick: boolean;
   customers: number;
   warmup: number;
   drain: number;
@@ -75,6 +85,8 @@ function parseOptions(argv: string[]): Options {
         duration: { type: 'string', default: '30' },
         accept: { type: 'boolean', default: false },
         'without-order': { type: 'boolean', default: false },
+        transport: { type: 'string', default: 'graphql-ws' },
+        quick: { type: 'boolean', default: false },
         customers: { type: 'string', default: '20' },
         warmup: { type: 'string', default: '5' },
         drain: { type: 'string', default: '30' },
@@ -106,6 +118,8 @@ function parseOptions(argv: string[]): Options {
     duration: int('duration', values.duration, 1, 3600),
     accept: values.accept,
     withoutOrder: values['without-order'],
+    transport: values.transport === 'sse' ? 'sse' : 'graphql-ws',
+    quick: values.quick,
     customers: int('customers', values.customers, 1, 10_000),
     warmup: int('warmup', values.warmup, 0, 600),
     drain: int('drain', values.drain, 1, 600),
@@ -114,6 +128,8 @@ function parseOptions(argv: string[]): Options {
     logDir: values['log-dir'] ? resolve(values['log-dir']) : undefined,
     verbose: values.verbose,
   };
+  if (values.transport !== 'graphql-ws' && values.transport !== 'sse') problems.push(`--transport must be graphql-ws or sse, got "${values.transport}"`);
+  if (o.quick) Object.assign(o, { duration: 5, warmup: 2, drain: 10 });
   if (!/^[\w-]{1,64}$/.test(o.product)) problems.push(`--product must be a product id such as "cake", got "${o.product}"`);
   if (o.accept && o.rate < 2 && !problems.length) problems.push('--rate must be at least 2 with --accept (each order makes 2 events)');
   if (o.databaseUrl) {
@@ -224,12 +240,33 @@ const newStats = (): LoadStats => ({ placeMs: [], acceptMs: [], acceptAttempts: 
 // ---------------------------------------------------------------- subscribers
 
 interface Subscriber {
-  client: Client;
+  dispose(): void | Promise<void>;
   connected: Promise<boolean>;
   received: number;
 }
 
 let disposing = false;
+
+/** Records one result a subscriber received (either transport). */
+function received(sub: Subscriber, index: number, withOrder: boolean, v: { data?: unknown; errors?: ReadonlyArray<{ message: string; extensions?: unknown }> }): void {
+  const at = Date.now();
+  if (v.errors?.length) {
+    for (const e of v.errors) bump(rec.pushErrors, `${(e.extensions as { code?: string } | undefined)?.code ?? 'no code'}: ${e.message}`);
+    return;
+  }
+  const c = (v.data as { storeOrderStatusChanged?: { orderId: string; status: string; occurredAt: string; order?: { status?: string; payment?: { status?: string } | null } | null } } | null)
+    ?.storeOrderStatusChanged;
+  if (!c) return void bump(rec.pushErrors, `no storeOrderStatusChanged in ${JSON.stringify(v.data).slice(0, 100)}`);
+  const occurred = Date.parse(c.occurredAt);
+  const key = keyOf(c.orderId, c.status);
+  rec.occurredAt.set(key, occurred);
+  const incomplete = withOrder && (!c.order?.status || !c.order.payment?.status);
+  if (incomplete && !rec.incompleteExample) rec.incompleteExample = JSON.stringify(c).slice(0, 300);
+  sub.received++;
+  rec.pushes.push({ key, incomplete, latency: at - occurred, at, subscriber: index });
+}
+
+const subscriptionError = (e: any) => bump(rec.subscriptionErrors, String((Array.isArray(e) ? e[0]?.message : e?.message ?? e?.reason ?? e) ?? 'error').slice(0, 160));
 
 function subscribeOne(wsUrl: string, token: string, index: number, query: string, withOrder: boolean): Subscriber {
   let onConnected!: (ok: boolean) => void;
@@ -249,32 +286,46 @@ function subscribeOne(wsUrl: string, token: string, index: number, query: string
       },
     },
   });
-  const sub: Subscriber = { client, connected, received: 0 };
+  const sub: Subscriber = { dispose: () => client.dispose(), connected, received: 0 };
+  client.subscribe({ query, variables: { storeId: BAKERY } }, { next: (v) => received(sub, index, withOrder, v), error: subscriptionError, complete: () => undefined });
+  return sub;
+}
+
+/** The same subscriber over Server-Sent Events: graphql-sse's client (distinct connections mode) on the router's /graphql. */
+function subscribeOneSse(httpUrl: string, token: string, index: number, query: string, withOrder: boolean): Subscriber {
+  let onConnected!: (ok: boolean) => void;
+  const connected = new Promise<boolean>((r) => (onConnected = r));
+  const client = createSseClient({ url: httpUrl, fetchFn: fetch, retryAttempts: 0, headers: { authorization: `Bearer ${token}` } });
+  const sub: Subscriber = { dispose: () => client.dispose(), connected, received: 0 };
   client.subscribe(
     { query, variables: { storeId: BAKERY } },
     {
-      next: (v) => {
-        const at = Date.now();
-        if (v.errors?.length) {
-          for (const e of v.errors) bump(rec.pushErrors, `${(e.extensions as { code?: string } | undefined)?.code ?? 'no code'}: ${e.message}`);
-          return;
-        }
-        const c = (v.data as { storeOrderStatusChanged?: { orderId: string; status: string; occurredAt: string; order?: { status?: string; payment?: { status?: string } | null } | null } } | null)
-          ?.storeOrderStatusChanged;
-        if (!c) return void bump(rec.pushErrors, `no storeOrderStatusChanged in ${JSON.stringify(v.data).slice(0, 100)}`);
-        const occurred = Date.parse(c.occurredAt);
-        const key = keyOf(c.orderId, c.status);
-        rec.occurredAt.set(key, occurred);
-        const incomplete = withOrder && (!c.order?.status || !c.order.payment?.status);
-        if (incomplete && !rec.incompleteExample) rec.incompleteExample = JSON.stringify(c).slice(0, 300);
-        sub.received++;
-        rec.pushes.push({ key, incomplete, latency: at - occurred, at, subscriber: index });
+      next: (v) => received(sub, index, withOrder, v as never),
+      error: (e) => {
+        onConnected(false);
+        if (!disposing) subscriptionError(e);
       },
-      error: (e: any) => bump(rec.subscriptionErrors, String((Array.isArray(e) ? e[0]?.message : e?.message ?? e?.reason ?? e) ?? 'error').slice(0, 160)),
-      complete: () => undefined,
+      complete: () => {
+        if (!disposing) bump(rec.closedUnexpectedly, 'event stream completed');
+      },
     },
+    { connected: () => onConnected(true) },
   );
   return sub;
+}
+
+/** The router's own count of the orders it fetched for pushes, by source (gateway, shared, event); empty (and said) when /metrics does not answer. */
+async function orderReads(routerUrl: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const res = await fetch(routerUrl.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(15_000) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    for (const m of text.matchAll(/^ordergraph_subscription_order_reads_total\{[^}]*source="(\w+)"[^}]*\} (\S+)$/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  } catch (e) {
+    say(`could not read the router's /metrics: ${(e as Error).message}`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- NATS probe and router log
@@ -412,6 +463,8 @@ interface Measurement {
   loopDelay: { p99: number; max: number };
   loadAvgEnd: number;
   connected: number;
+  /** The router's orders for pushes during the load, by source (gateway read, shared read, from the event). */
+  reads: Record<string, number>;
 }
 
 function report(o: Options, stack: RunningStack, m: Measurement, command: string, machine: string): string {
@@ -470,7 +523,10 @@ function report(o: Options, stack: RunningStack, m: Measurement, command: string
       `${o.accept ? ' + acceptOrder each' : ''}, open loop, from ${o.customers} customers; ${o.warmup} s warm-up first (not counted)`,
   );
   out.push(`subscribers   storeOrderStatusChanged(storeId: "${BAKERY}") { ${selectionOf(o)} } as store staff, one socket each (${m.connected} of ${o.subscribers} connected)`);
-  out.push(`              ${o.withoutOrder ? 'no `order` selected: the router pushes the event as it is, without reading the order' : 'each push: the router re-reads the order through the gateway (ordering + payment) as that subscriber'}`);
+  out.push(`              ${o.withoutOrder ? 'no `order` selected: the router pushes the event as it is, without reading the order' : 'each push: the order read through the gateway (ordering + payment), one read per event shared by subscribers of one access scope'}`);
+  out.push(`              over ${o.transport === 'sse' ? 'Server-Sent Events (graphql-sse, one event stream each)' : 'graphql-ws (one WebSocket each)'}`);
+  const readsLine = Object.keys(m.reads).length ? Object.entries(m.reads).map(([k, v]) => `${k} ${v}`).join(' · ') : 'unknown (/metrics did not answer)';
+  out.push(`router reads  orders for pushes during the load, by source: ${readsLine}`);
   out.push('');
   out.push(
     `events        ${expectedEvents.length} committed by the measured load (${paid} PAID${o.accept ? `, ${confirmed} CONFIRMED` : ''}) in ${loadSeconds.toFixed(1)} s = ${(expectedEvents.length / loadSeconds).toFixed(1)} events/s`,
@@ -546,7 +602,7 @@ let probe: NatsConnection | undefined;
 async function cleanUp(): Promise<void> {
   stopLoad = true;
   disposing = true;
-  await Promise.all(subscribers.map((s) => s.client.dispose())).catch(() => undefined);
+  await Promise.all(subscribers.map((s) => s.dispose())).catch(() => undefined);
   await probe?.close().catch(() => undefined);
   await isolated?.stop();
 }
@@ -554,7 +610,7 @@ async function cleanUp(): Promise<void> {
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const command =
-    `npm run bench:push -- --subscribers ${o.subscribers} --rate ${o.rate} --duration ${o.duration}${o.accept ? ' --accept' : ''}${o.withoutOrder ? ' --without-order' : ''}` +
+    `npm run bench:push -- --subscribers ${o.subscribers} --rate ${o.rate} --duration ${o.duration}${o.accept ? ' --accept' : ''}${o.withoutOrder ? ' --without-order' : ''}${o.transport !== 'graphql-ws' ? ` --transport ${o.transport}` : ''}` +
     ` --customers ${o.customers} --warmup ${o.warmup} --drain ${o.drain}${o.product !== 'cake' ? ` --product ${o.product}` : ''}`;
   const machine = machineLine();
 
@@ -603,10 +659,11 @@ async function main(): Promise<void> {
 
   probe = await startNatsProbe(stack.natsUrl);
 
-  say(`connecting ${o.subscribers} subscribers to ${stack.wsUrl} (storeOrderStatusChanged, staff of ${BAKERY})`);
+  const target = o.transport === 'sse' ? `${stack.routerUrl} (SSE)` : stack.wsUrl;
+  say(`connecting ${o.subscribers} subscribers to ${target} (storeOrderStatusChanged, staff of ${BAKERY})`);
   const subTokens = await Promise.all(Array.from({ length: o.subscribers }, (_, i) => stack.token({ sub: `bench-${run}-staff${i}`, role: 'store-staff', storeId: BAKERY })));
   for (let i = 0; i < o.subscribers; i += 25) {
-    const batch = subTokens.slice(i, i + 25).map((t, j) => subscribeOne(stack.wsUrl, t, i + j, subscriptionOf(o), !o.withoutOrder));
+    const batch = subTokens.slice(i, i + 25).map((t, j) => o.transport === 'sse' ? subscribeOneSse(stack.routerUrl, t, i + j, subscriptionOf(o), !o.withoutOrder) : subscribeOne(stack.wsUrl, t, i + j, subscriptionOf(o), !o.withoutOrder));
     subscribers.push(...batch);
     await Promise.all(batch.map((s) => s.connected));
   }
@@ -638,6 +695,7 @@ async function main(): Promise<void> {
   const stats = newStats();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   const pids = stack.pids();
+  const reads0 = await orderReads(stack.routerUrl);
   const cpu0 = cpuSeconds(pids);
   const bench0 = process.cpuUsage();
   const startedAt = Date.now();
@@ -655,6 +713,8 @@ async function main(): Promise<void> {
   const cpu1 = cpuSeconds(pids);
   const benchUsage = process.cpuUsage(bench0);
   const loadAvgEnd = loadavg()[0];
+  const reads1 = await orderReads(stack.routerUrl);
+  const reads = Object.fromEntries(Object.keys(reads1).map((k) => [k, reads1[k] - (reads0[k] ?? 0)]));
   if (interrupted) return;
 
   say(`load done; waiting for the answers and pushes still due (at most ${o.drain} s)…`);
@@ -682,6 +742,7 @@ async function main(): Promise<void> {
       loopDelay: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
       loadAvgEnd,
       connected,
+      reads,
     },
     command,
     machine,

@@ -28,7 +28,8 @@ const open: TestSubscription[] = [];
 const track = (s: TestSubscription) => (open.push(s), s);
 
 beforeAll(async () => {
-  stack = await startStack({ contexts: ['catalog', 'ordering', 'payment', 'delivery'] });
+  // Payment's 610 ms timeout is the seeds' value; on a busy test machine it rejects orders this file needs PAID.
+  stack = await startStack({ contexts: ['catalog', 'ordering', 'payment', 'delivery'], env: { PAYMENT_TIMEOUT_MS: '10000' } });
   await waitFor(async () => (await stack.services.ordering!.db.catalogProduct.count()) >= 3, 'ordering to learn the catalog');
 });
 afterEach(async () => {
@@ -146,8 +147,8 @@ test('a client that reconnects with `after` gets the changes it missed, then liv
   const resumed = track(subscribe(stack.router!.url, token, ONE, { id: orderId, after: paid.myOrderStatusChanged.cursor }));
   const missed = await resumed.waitForCount(2, 'the two missed changes');
   expect(missed.map((v) => v.orderStatusChanged.status)).toEqual(['CONFIRMED', 'SHIPPED']);
-  // Replayed pushes read the order now: it is SHIPPED in both (at least the event's version).
-  expect(missed.map((v) => v.orderStatusChanged.order.status)).toEqual(['SHIPPED', 'SHIPPED']);
+  // `order { status }` asks only what the event carries: each push shows the order as of its own change.
+  expect(missed.map((v) => v.orderStatusChanged.order.status)).toEqual(['CONFIRMED', 'SHIPPED']);
 
   // Then live, no duplicates.
   expect((await stack.courier().gql(`mutation($o: ID!) { completeDelivery(orderId: $o) { status } }`, { o: orderId })).errors).toBeUndefined();
