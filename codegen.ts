@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
@@ -12,6 +12,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * when a committed one differs (a schema changed without `npm run codegen`). Resolver maps are
  * typed `Resolvers<TheirContext>`; a parent type is the GraphQL type's fields, all optional
  * (`defaultMapper`), so a resolver may return a database row and let field resolvers fill in.
+ * A Relay connection (`type XConnection`, `type XEdge`) is mapped to the same shape with its
+ * node mapped too: what platform/pagination.ts's `paginate` returns.
  */
 const ROOT = __dirname;
 const SUBGRAPHS = join(ROOT, 'subgraphs');
@@ -24,6 +26,26 @@ export const CODEGEN_CONTEXTS = readdirSync(SUBGRAPHS, { withFileTypes: true })
 
 /** Where a context's generated resolver types live, relative to the repository root. */
 export const generatedTypesPath = (context: string) => `subgraphs/${context}/generated/resolvers-types.ts`;
+
+/**
+ * A context's own mappers, where a resolver's parent carries more than its GraphQL type (e.g.
+ * ordering's Order keeps the `productId` its `product` field resolves from). Paths are relative
+ * to the generated file. A context with none needs no entry.
+ */
+const MODEL_MAPPERS: Record<string, Record<string, string>> = {
+  ordering: { Order: '../resolvers#OrderModel' },
+};
+
+/** Mappers for every `XConnection` / `XEdge` pair a schema declares (the node as `ResolversTypes['X']`). */
+function connectionMappers(context: string): Record<string, string> {
+  const sdl = readFileSync(join(SUBGRAPHS, context, 'schema.graphql'), 'utf8');
+  const mappers: Record<string, string> = {};
+  for (const [, node] of sdl.matchAll(/^type (\w+)Connection\b/gm)) {
+    mappers[`${node}Connection`] = `{ edges: Array<ResolversTypes['${node}Edge']>; pageInfo: ResolversTypes['PageInfo'] }`;
+    mappers[`${node}Edge`] = `{ cursor: string; node: ResolversTypes['${node}'] }`;
+  }
+  return { ...mappers, ...MODEL_MAPPERS[context] };
+}
 
 const config: CodegenConfig = {
   overwrite: true,
@@ -41,6 +63,7 @@ const config: CodegenConfig = {
           useTypeImports: true,
           defaultMapper: 'Partial<{T}>',
           scalars: { ID: 'string' },
+          mappers: connectionMappers(context),
         },
       },
     ]),

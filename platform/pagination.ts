@@ -169,7 +169,7 @@ export async function paginate<R extends object, N>(opts: {
   args: ConnectionArgs;
   keys: readonly SortKey[];
   where: Record<string, any>;
-  fetch: (query: KeysetQuery) => Promise<R[]>;
+  fetch: (query: KeysetQuery) => Promise<NoInfer<R>[]>;
   toNode: (row: R) => N;
 }): Promise<Connection<N>> {
   const { args, keys } = opts;

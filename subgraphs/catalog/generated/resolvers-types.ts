@@ -244,12 +244,12 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<Partial<Product>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
-  ProductConnection: ResolverTypeWrapper<Partial<ProductConnection>>;
-  ProductEdge: ResolverTypeWrapper<Partial<ProductEdge>>;
+  ProductConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ProductEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  ProductEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Store: ResolverTypeWrapper<Partial<Store>>;
-  StoreConnection: ResolverTypeWrapper<Partial<StoreConnection>>;
-  StoreEdge: ResolverTypeWrapper<Partial<StoreEdge>>;
+  StoreConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['StoreEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  StoreEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Store'] }>;
   StoreKind: ResolverTypeWrapper<Partial<StoreKind>>;
 }>;
 
@@ -261,12 +261,12 @@ export type ResolversParentTypes = ResolversObject<{
   Product: Partial<Product | FederationReferenceTypes['Product']>;
   ID: Partial<Scalars['ID']['output']>;
   Int: Partial<Scalars['Int']['output']>;
-  ProductConnection: Partial<ProductConnection>;
-  ProductEdge: Partial<ProductEdge>;
+  ProductConnection: { edges: Array<ResolversTypes['ProductEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  ProductEdge: { cursor: string; node: ResolversTypes['Product'] };
   Query: Record<PropertyKey, never>;
   Store: Partial<Store | FederationReferenceTypes['Store']>;
-  StoreConnection: Partial<StoreConnection>;
-  StoreEdge: Partial<StoreEdge>;
+  StoreConnection: { edges: Array<ResolversTypes['StoreEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  StoreEdge: { cursor: string; node: ResolversTypes['Store'] };
 }>;
 
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{

@@ -254,8 +254,8 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
-  DeliveryConnection: ResolverTypeWrapper<Partial<DeliveryConnection>>;
-  DeliveryEdge: ResolverTypeWrapper<Partial<DeliveryEdge>>;
+  DeliveryConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['DeliveryEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  DeliveryEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Delivery'] }>;
   DeliveryStatus: ResolverTypeWrapper<Partial<DeliveryStatus>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<Partial<Order>>;
@@ -270,8 +270,8 @@ export type ResolversParentTypes = ResolversObject<{
   String: Partial<Scalars['String']['output']>;
   ID: Partial<Scalars['ID']['output']>;
   Int: Partial<Scalars['Int']['output']>;
-  DeliveryConnection: Partial<DeliveryConnection>;
-  DeliveryEdge: Partial<DeliveryEdge>;
+  DeliveryConnection: { edges: Array<ResolversTypes['DeliveryEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  DeliveryEdge: { cursor: string; node: ResolversTypes['Delivery'] };
   Mutation: Record<PropertyKey, never>;
   Order: Partial<Order | FederationReferenceTypes['Order']>;
   PageInfo: Partial<PageInfo>;

@@ -231,8 +231,8 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Stock: ResolverTypeWrapper<Partial<Stock>>;
   StockMovement: ResolverTypeWrapper<Partial<StockMovement>>;
-  StockMovementConnection: ResolverTypeWrapper<Partial<StockMovementConnection>>;
-  StockMovementEdge: ResolverTypeWrapper<Partial<StockMovementEdge>>;
+  StockMovementConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['StockMovementEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  StockMovementEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['StockMovement'] }>;
   StockMovementKind: ResolverTypeWrapper<Partial<StockMovementKind>>;
 }>;
 
@@ -248,8 +248,8 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   Stock: Partial<Stock>;
   StockMovement: Partial<StockMovement>;
-  StockMovementConnection: Partial<StockMovementConnection>;
-  StockMovementEdge: Partial<StockMovementEdge>;
+  StockMovementConnection: { edges: Array<ResolversTypes['StockMovementEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  StockMovementEdge: { cursor: string; node: ResolversTypes['StockMovement'] };
 }>;
 
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{

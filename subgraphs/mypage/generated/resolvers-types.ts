@@ -284,18 +284,18 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
-  OrderViewConnection: ResolverTypeWrapper<Partial<OrderViewConnection>>;
-  OrderViewEdge: ResolverTypeWrapper<Partial<OrderViewEdge>>;
+  OrderViewConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['OrderViewEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  OrderViewEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['OrderView'] }>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Product: ResolverTypeWrapper<Partial<Product>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReservationView: ResolverTypeWrapper<Partial<ReservationView>>;
-  ReservationViewConnection: ResolverTypeWrapper<Partial<ReservationViewConnection>>;
-  ReservationViewEdge: ResolverTypeWrapper<Partial<ReservationViewEdge>>;
+  ReservationViewConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ReservationViewEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  ReservationViewEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['ReservationView'] }>;
   StockItem: ResolverTypeWrapper<Partial<StockItem>>;
-  StockItemConnection: ResolverTypeWrapper<Partial<StockItemConnection>>;
-  StockItemEdge: ResolverTypeWrapper<Partial<StockItemEdge>>;
+  StockItemConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['StockItemEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  StockItemEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['StockItem'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -304,18 +304,18 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Partial<Scalars['Int']['output']>;
   ID: Partial<Scalars['ID']['output']>;
   String: Partial<Scalars['String']['output']>;
-  OrderViewConnection: Partial<OrderViewConnection>;
-  OrderViewEdge: Partial<OrderViewEdge>;
+  OrderViewConnection: { edges: Array<ResolversTypes['OrderViewEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  OrderViewEdge: { cursor: string; node: ResolversTypes['OrderView'] };
   PageInfo: Partial<PageInfo>;
   Boolean: Partial<Scalars['Boolean']['output']>;
   Product: Partial<Product>;
   Query: Record<PropertyKey, never>;
   ReservationView: Partial<ReservationView>;
-  ReservationViewConnection: Partial<ReservationViewConnection>;
-  ReservationViewEdge: Partial<ReservationViewEdge>;
+  ReservationViewConnection: { edges: Array<ResolversTypes['ReservationViewEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  ReservationViewEdge: { cursor: string; node: ResolversTypes['ReservationView'] };
   StockItem: Partial<StockItem>;
-  StockItemConnection: Partial<StockItemConnection>;
-  StockItemEdge: Partial<StockItemEdge>;
+  StockItemConnection: { edges: Array<ResolversTypes['StockItemEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  StockItemEdge: { cursor: string; node: ResolversTypes['StockItem'] };
 }>;
 
 export type OrderViewResolvers<ContextType = any, ParentType extends ResolversParentTypes['OrderView'] = ResolversParentTypes['OrderView'], FederationReferenceType extends FederationReferenceTypes['OrderView'] = FederationReferenceTypes['OrderView']> = ResolversObject<{

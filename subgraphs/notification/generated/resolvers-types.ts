@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
-export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -407,13 +406,13 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
-  CustomerMessageConnection: ResolverTypeWrapper<Partial<Omit<CustomerMessageConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerMessageEdge']> }>>;
-  CustomerMessageEdge: ResolverTypeWrapper<Partial<Omit<CustomerMessageEdge, 'node'> & { node: ResolversTypes['CustomerMessage'] }>>;
+  CustomerMessageConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['CustomerMessageEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  CustomerMessageEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['CustomerMessage'] }>;
   Message: ResolverTypeWrapper<Partial<Message>>;
   MessageChannel: ResolverTypeWrapper<Partial<MessageChannel>>;
-  MessageConnection: ResolverTypeWrapper<Partial<MessageConnection>>;
+  MessageConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['MessageEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
   MessageDeliveryStatus: ResolverTypeWrapper<Partial<MessageDeliveryStatus>>;
-  MessageEdge: ResolverTypeWrapper<Partial<MessageEdge>>;
+  MessageEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Message'] }>;
   MessageSubject: ResolverTypeWrapper<Partial<MessageSubject>>;
   Order: ResolverTypeWrapper<Partial<Order>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
@@ -422,8 +421,8 @@ export type ResolversTypes = ResolversObject<{
   RequestedMessage: ResolverTypeWrapper<Partial<RequestedMessage>>;
   Reservation: ResolverTypeWrapper<Partial<Reservation>>;
   ReservationMessage: ResolverTypeWrapper<Partial<ReservationMessage>>;
-  ReservationMessageConnection: ResolverTypeWrapper<Partial<ReservationMessageConnection>>;
-  ReservationMessageEdge: ResolverTypeWrapper<Partial<ReservationMessageEdge>>;
+  ReservationMessageConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ReservationMessageEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  ReservationMessageEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['ReservationMessage'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -432,11 +431,11 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Partial<Scalars['Int']['output']>;
   String: Partial<Scalars['String']['output']>;
   ID: Partial<Scalars['ID']['output']>;
-  CustomerMessageConnection: Partial<Omit<CustomerMessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerMessageEdge']> }>;
-  CustomerMessageEdge: Partial<Omit<CustomerMessageEdge, 'node'> & { node: ResolversParentTypes['CustomerMessage'] }>;
+  CustomerMessageConnection: { edges: Array<ResolversTypes['CustomerMessageEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  CustomerMessageEdge: { cursor: string; node: ResolversTypes['CustomerMessage'] };
   Message: Partial<Message | FederationReferenceTypes['Message']>;
-  MessageConnection: Partial<MessageConnection>;
-  MessageEdge: Partial<MessageEdge>;
+  MessageConnection: { edges: Array<ResolversTypes['MessageEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  MessageEdge: { cursor: string; node: ResolversTypes['Message'] };
   Order: Partial<Order | FederationReferenceTypes['Order']>;
   PageInfo: Partial<PageInfo>;
   Boolean: Partial<Scalars['Boolean']['output']>;
@@ -444,8 +443,8 @@ export type ResolversParentTypes = ResolversObject<{
   RequestedMessage: Partial<RequestedMessage>;
   Reservation: Partial<Reservation | FederationReferenceTypes['Reservation']>;
   ReservationMessage: Partial<ReservationMessage | FederationReferenceTypes['ReservationMessage']>;
-  ReservationMessageConnection: Partial<ReservationMessageConnection>;
-  ReservationMessageEdge: Partial<ReservationMessageEdge>;
+  ReservationMessageConnection: { edges: Array<ResolversTypes['ReservationMessageEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  ReservationMessageEdge: { cursor: string; node: ResolversTypes['ReservationMessage'] };
 }>;
 
 export type CustomerMessageResolvers<ContextType = any, ParentType extends ResolversParentTypes['CustomerMessage'] = ResolversParentTypes['CustomerMessage']> = ResolversObject<{

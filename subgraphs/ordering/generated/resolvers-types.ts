@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { OrderModel } from '../resolvers';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -332,12 +334,12 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
-  Order: ResolverTypeWrapper<Partial<Order>>;
+  Order: ResolverTypeWrapper<OrderModel>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
-  OrderConnection: ResolverTypeWrapper<Partial<OrderConnection>>;
-  OrderEdge: ResolverTypeWrapper<Partial<OrderEdge>>;
+  OrderConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['OrderEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  OrderEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Order'] }>;
   OrderStatus: ResolverTypeWrapper<Partial<OrderStatus>>;
-  OrderStatusChange: ResolverTypeWrapper<Partial<OrderStatusChange>>;
+  OrderStatusChange: ResolverTypeWrapper<Partial<Omit<OrderStatusChange, 'order'> & { order: ResolversTypes['Order'] }>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   PaymentMethod: ResolverTypeWrapper<Partial<PaymentMethod>>;
@@ -352,11 +354,11 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   ID: Partial<Scalars['ID']['output']>;
   String: Partial<Scalars['String']['output']>;
-  Order: Partial<Order | FederationReferenceTypes['Order']>;
+  Order: OrderModel;
   Int: Partial<Scalars['Int']['output']>;
-  OrderConnection: Partial<OrderConnection>;
-  OrderEdge: Partial<OrderEdge>;
-  OrderStatusChange: Partial<OrderStatusChange>;
+  OrderConnection: { edges: Array<ResolversTypes['OrderEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  OrderEdge: { cursor: string; node: ResolversTypes['Order'] };
+  OrderStatusChange: Partial<Omit<OrderStatusChange, 'order'> & { order: ResolversParentTypes['Order'] }>;
   PageInfo: Partial<PageInfo>;
   Boolean: Partial<Scalars['Boolean']['output']>;
   PlaceOrderInput: Partial<PlaceOrderInput>;

@@ -231,8 +231,8 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   RequestReservationInput: ResolverTypeWrapper<Partial<RequestReservationInput>>;
   Reservation: ResolverTypeWrapper<Partial<Reservation>>;
-  ReservationConnection: ResolverTypeWrapper<Partial<ReservationConnection>>;
-  ReservationEdge: ResolverTypeWrapper<Partial<ReservationEdge>>;
+  ReservationConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ReservationEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
+  ReservationEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Reservation'] }>;
   ReservationStatus: ResolverTypeWrapper<Partial<ReservationStatus>>;
 }>;
 
@@ -248,8 +248,8 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Partial<Scalars['Int']['output']>;
   RequestReservationInput: Partial<RequestReservationInput>;
   Reservation: Partial<Reservation | FederationReferenceTypes['Reservation']>;
-  ReservationConnection: Partial<ReservationConnection>;
-  ReservationEdge: Partial<ReservationEdge>;
+  ReservationConnection: { edges: Array<ResolversTypes['ReservationEdge']>; pageInfo: ResolversTypes['PageInfo'] };
+  ReservationEdge: { cursor: string; node: ResolversTypes['Reservation'] };
 }>;
 
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
