@@ -34,6 +34,7 @@ export const generatedTypesPath = (context: string) => `subgraphs/${context}/gen
  */
 const MODEL_MAPPERS: Record<string, Record<string, string>> = {
   ordering: { Order: '../resolvers#OrderModel' },
+  rental: { Reservation: '../resolvers#ReservationModel' },
 };
 
 /** Mappers for every `XConnection` / `XEdge` pair a schema declares (the node as `ResolversTypes['X']`). */

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { ReservationModel } from '../resolvers';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -230,7 +231,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   RequestReservationInput: ResolverTypeWrapper<Partial<RequestReservationInput>>;
-  Reservation: ResolverTypeWrapper<Partial<Reservation>>;
+  Reservation: ResolverTypeWrapper<ReservationModel>;
   ReservationConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ReservationEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
   ReservationEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Reservation'] }>;
   ReservationStatus: ResolverTypeWrapper<Partial<ReservationStatus>>;
@@ -247,7 +248,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   Int: Partial<Scalars['Int']['output']>;
   RequestReservationInput: Partial<RequestReservationInput>;
-  Reservation: Partial<Reservation | FederationReferenceTypes['Reservation']>;
+  Reservation: ReservationModel;
   ReservationConnection: { edges: Array<ResolversTypes['ReservationEdge']>; pageInfo: ResolversTypes['PageInfo'] };
   ReservationEdge: { cursor: string; node: ResolversTypes['Reservation'] };
 }>;
