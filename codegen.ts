@@ -33,6 +33,7 @@ export const generatedTypesPath = (context: string) => `subgraphs/${context}/gen
  * to the generated file. A context with none needs no entry.
  */
 const MODEL_MAPPERS: Record<string, Record<string, string>> = {
+  catalog: { Product: '../db#Product as ProductRow' },
   ordering: { Order: '../resolvers#OrderModel' },
   rental: { Reservation: '../resolvers#ReservationModel' },
 };

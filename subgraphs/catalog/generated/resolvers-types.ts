@@ -1,6 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { Product as ProductRow } from '../db';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -241,13 +243,13 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
-  Product: ResolverTypeWrapper<Partial<Product>>;
+  Product: ResolverTypeWrapper<ProductRow>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ProductConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['ProductEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
   ProductEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Product'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Store: ResolverTypeWrapper<Partial<Store>>;
+  Store: ResolverTypeWrapper<Partial<Omit<Store, 'products'> & { products: Array<ResolversTypes['Product']> }>>;
   StoreConnection: ResolverTypeWrapper<{ edges: Array<ResolversTypes['StoreEdge']>; pageInfo: ResolversTypes['PageInfo'] }>;
   StoreEdge: ResolverTypeWrapper<{ cursor: string; node: ResolversTypes['Store'] }>;
   StoreKind: ResolverTypeWrapper<Partial<StoreKind>>;
@@ -258,13 +260,13 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: Partial<PageInfo>;
   String: Partial<Scalars['String']['output']>;
   Boolean: Partial<Scalars['Boolean']['output']>;
-  Product: Partial<Product | FederationReferenceTypes['Product']>;
+  Product: ProductRow;
   ID: Partial<Scalars['ID']['output']>;
   Int: Partial<Scalars['Int']['output']>;
   ProductConnection: { edges: Array<ResolversTypes['ProductEdge']>; pageInfo: ResolversTypes['PageInfo'] };
   ProductEdge: { cursor: string; node: ResolversTypes['Product'] };
   Query: Record<PropertyKey, never>;
-  Store: Partial<Store | FederationReferenceTypes['Store']>;
+  Store: Partial<Omit<Store, 'products'> & { products: Array<ResolversParentTypes['Product']> } | FederationReferenceTypes['Store']>;
   StoreConnection: { edges: Array<ResolversTypes['StoreEdge']>; pageInfo: ResolversTypes['PageInfo'] };
   StoreEdge: { cursor: string; node: ResolversTypes['Store'] };
 }>;
