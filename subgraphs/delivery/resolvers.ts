@@ -3,7 +3,7 @@ import { requireAccess, requireActor, requireRole, requireStaffOf, type AuthCont
 import { paginate, type SortKey } from '../../platform/pagination';
 import type { Delivery, DeliveryDb } from './db';
 import { acceptOrder, completeDelivery, isKnown, startDelivery, startProduction, type Authorize, type KnownDelivery } from './deliveries';
-import type { Resolvers } from './generated/resolvers-types';
+import type { MutationAcceptOrderArgs, Resolvers } from './generated/resolvers-types';
 
 /** Per request: the loader below, and the actor the platform adds. */
 export interface DeliveryContext extends AuthContext {
@@ -49,7 +49,7 @@ export function deliveryResolvers(db: DeliveryDb, onCommit: () => void) {
    */
   const step =
     (fn: (db: DeliveryDb, orderId: string, authorize: Authorize) => Promise<KnownDelivery>, alsoRoles: Role[] = []) =>
-    async (_: unknown, args: { orderId: string }, ctx: AuthContext) => {
+    async (_: unknown, args: MutationAcceptOrderArgs, ctx: AuthContext) => {
       requireRole(ctx, 'store-staff', 'admin', ...alsoRoles);
       const d = await fn(db, args.orderId, (found) => requireStaffOf(ctx, found.storeId, alsoRoles));
       onCommit();

@@ -1,7 +1,7 @@
 import { requireAccess, requireActor, requireCustomer, type AuthContext } from '../../platform/auth';
 import { paginate, type SortKey } from '../../platform/pagination';
 import type { MypageDb, OrderView, ReservationView, StockItem } from './db';
-import type { Resolvers } from './generated/resolvers-types';
+import type { QueryStockListArgs, Resolvers } from './generated/resolvers-types';
 
 const toGraphQL = (v: OrderView) => ({ ...v, price: v.unitPrice, placedAt: v.placedAt.toISOString(), updatedAt: v.updatedAt.toISOString() });
 
@@ -24,7 +24,7 @@ const NEWEST_RESERVATIONS: SortKey[] = [
 ];
 
 /** The stock list's filter: products inventory has stocked whose title has arrived too. */
-const stockListWhere = (args: { storeId?: string | null; inStockOnly?: boolean | null }) => ({
+const stockListWhere = (args: QueryStockListArgs) => ({
   title: { not: null },
   stockVersion: { gt: 0 },
   ...(args.storeId ? { storeId: args.storeId } : {}),
