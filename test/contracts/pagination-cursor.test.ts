@@ -126,7 +126,7 @@ describe('paginate (the spec over an in-memory list)', () => {
     .filter((r) => r.owner === 'a')
     .sort((a, b) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : -1))
     .map((r) => r.id);
-  const page = (args: ConnectionArgs) => paginate({ args, keys: KEYS, where: { owner: 'a' }, fetch: memoryFetch(rows), toNode: (r) => r.id });
+  const page = (args: ConnectionArgs) => paginate({ args, keys: KEYS, where: { owner: 'a' }, fetch: memoryFetch(rows), toNode: (r: Record<string, any>) => r.id as string });
 
   test('forward: every item once, in order; pageInfo per the spec', async () => {
     const seen: string[] = [];
