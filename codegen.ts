@@ -27,6 +27,9 @@ export const CODEGEN_CONTEXTS = readdirSync(SUBGRAPHS, { withFileTypes: true })
 /** Where a context's generated resolver types live, relative to the repository root. */
 export const generatedTypesPath = (context: string) => `subgraphs/${context}/generated/resolvers-types.ts`;
 
+/** Set by the staleness test only: write the files under this folder instead of the repository. */
+const OUT_DIR = process.env.CODEGEN_OUT_DIR;
+
 /**
  * A context's own mappers, where a resolver's parent carries more than its GraphQL type (e.g.
  * ordering's Order keeps the `productId` its `product` field resolves from). Paths are relative
@@ -54,9 +57,9 @@ const config: CodegenConfig = {
   silent: true,
   generates: Object.fromEntries(
     CODEGEN_CONTEXTS.map((context) => [
-      generatedTypesPath(context),
+      OUT_DIR ? join(OUT_DIR, generatedTypesPath(context)) : generatedTypesPath(context),
       {
-        schema: `subgraphs/${context}/schema.graphql`,
+        schema: join(SUBGRAPHS, context, 'schema.graphql'),
         plugins: ['typescript', 'typescript-resolvers'],
         config: {
           federation: true,
