@@ -5,6 +5,9 @@
 // the old field's authorization holds, and bad arguments are coded errors. Rows are written
 // straight into each context's database (the read models and lists under test, not the sagas
 // that fill them); every case has owners of its own, so cases do not see each other's rows.
+import { readFileSync } from 'node:fs';
+import { buildSchema } from 'graphql';
+import { PUBLIC_SCHEMA_FILE } from '../../router/public-schema';
 import { startStack, type Client, type ContextName, type Stack } from '../support/stack';
 import { MAX_PAGE_SIZE } from '../../platform/pagination';
 import type { CatalogDb } from '../../subgraphs/catalog/db';
@@ -46,9 +49,21 @@ interface Case {
   newestFirst: boolean;
   /** Writes item i and answers its node id. */
   seed: (i: number) => Promise<string>;
+  /** Ids already there that sort before every seeded item (the catalog's own stores). */
+  existing?: () => Promise<string[]>;
 }
 
 const CASES: Case[] = [
+  {
+    field: 'storesConnection',
+    args: 'kind: LIBRARY',
+    id: 'id',
+    reader: () => stack.staff('pg-store'),
+    newestFirst: false,
+    // The seed's libraries come first: every seeded id starts with "zz".
+    existing: async () => (await db<CatalogDb>('catalog').store.findMany({ where: { kind: 'LIBRARY' }, orderBy: { id: 'asc' } })).map((s) => s.id),
+    seed: async (i) => (await db<CatalogDb>('catalog').store.create({ data: { id: `zz-pg-library-${pad(i)}`, name: `Library ${i}`, kind: 'LIBRARY' } })).id,
+  },
   {
     field: 'productsConnection',
     args: 'storeId: "pg-store"',
@@ -258,13 +273,29 @@ async function pageOf(c: Case, vars: Record<string, unknown>, client = c.reader(
   return { ids, pageInfo: r.data.page.pageInfo };
 }
 
+test('the table covers every connection field of the public schema', () => {
+  const query = buildSchema(readFileSync(PUBLIC_SCHEMA_FILE, 'utf8')).getQueryType()!;
+  const connections = Object.values(query.getFields())
+    .filter((f) => /Connection!?$/.test(f.type.toString()))
+    .map((f) => f.name);
+  expect(CASES.map((c) => c.field).sort()).toEqual(connections.sort());
+});
+
+/** Page sizes and [hasPreviousPage, hasNextPage] of paging `total` items `PAGE` at a time, from the start. */
+function forwardShape(total: number) {
+  const sizes: number[] = [];
+  for (let left = total; left > 0; left -= PAGE) sizes.push(Math.min(PAGE, left));
+  return { sizes, flags: sizes.map((_, i) => [i > 0, i < sizes.length - 1]) };
+}
+
 describe.each(CASES.map((c) => [c.field, c] as const))('%s', (_field, c) => {
   let expected: string[];
 
   beforeAll(async () => {
+    const existing = (await c.existing?.()) ?? [];
     const seeded: string[] = [];
     for (let i = 0; i < N; i++) seeded.push(await c.seed(i));
-    expected = c.newestFirst ? [...seeded].reverse() : seeded;
+    expected = [...existing, ...(c.newestFirst ? [...seeded].reverse() : seeded)];
   });
 
   test('forward (first/after): every item exactly once, in order; hasNextPage until the last page, hasPreviousPage after the first', async () => {
@@ -277,12 +308,9 @@ describe.each(CASES.map((c) => [c.field, c] as const))('%s', (_field, c) => {
       if (pages.length > N) throw new Error('paging does not end');
     } while (pages.at(-1)!.pageInfo.hasNextPage);
     expect(pages.flatMap((p) => p.ids)).toEqual(expected);
-    expect(pages.map((p) => p.ids.length)).toEqual([3, 3, 1]);
-    expect(pages.map((p) => [p.pageInfo.hasPreviousPage, p.pageInfo.hasNextPage])).toEqual([
-      [false, true],
-      [true, true],
-      [true, false],
-    ]);
+    const shape = forwardShape(expected.length);
+    expect(pages.map((p) => p.ids.length)).toEqual(shape.sizes);
+    expect(pages.map((p) => [p.pageInfo.hasPreviousPage, p.pageInfo.hasNextPage])).toEqual(shape.flags);
   });
 
   test('backward (last/before): every item exactly once, in order; hasPreviousPage until the first page, hasNextPage once before is given', async () => {
@@ -295,12 +323,10 @@ describe.each(CASES.map((c) => [c.field, c] as const))('%s', (_field, c) => {
       if (pages.length > N) throw new Error('paging does not end');
     } while (pages[0].pageInfo.hasPreviousPage);
     expect(pages.flatMap((p) => p.ids)).toEqual(expected);
-    expect(pages.map((p) => p.ids.length)).toEqual([1, 3, 3]);
-    expect(pages.map((p) => [p.pageInfo.hasPreviousPage, p.pageInfo.hasNextPage])).toEqual([
-      [false, true],
-      [true, true],
-      [true, false],
-    ]);
+    // The mirror image: full pages from the end, the remainder first.
+    const shape = forwardShape(expected.length);
+    expect(pages.map((p) => p.ids.length)).toEqual([...shape.sizes].reverse());
+    expect(pages.map((p) => [p.pageInfo.hasPreviousPage, p.pageInfo.hasNextPage])).toEqual(shape.flags);
   });
 
   test('a cursor stays valid while a new item arrives between two pages: no item twice, none skipped', async () => {
