@@ -3,7 +3,8 @@
 // Writes a working context that joins by listening, without changing any existing one:
 //   subgraphs/<name>/  schema.graphql (federation @link), service.ts, main.ts, db.ts,
 //                      resolvers.ts, policies.ts (a sample policy: ordering's OrderPlaced →
-//                      its own read model), <name>.component.test.ts
+//                      its own read model), <name>.component.test.ts, and its resolver types
+//                      generated from the schema (generated/resolvers-types.ts, npm run codegen)
 //   prisma/<name>/     schema.prisma (its model + the platform tables) and its first
 //                      migration (scripts/migration-diff.ts, then the platform SQL part, as
 //                      every context's *_init holds it), and its generated client
@@ -148,12 +149,13 @@ export const ${name}Policies = [countPaidOrder];
 
 const resolversTs = ({ name, pascal }: NewContextNames) => `import { requireCustomer, type AuthContext } from '../../platform/auth';
 import type { ${pascal}Db } from './db';
+import type { Resolvers } from './generated/resolvers-types';
 
-/** The customer id is always the signed-in customer's (never an argument). */
+/** The customer id is always the signed-in customer's (never an argument). Typed from schema.graphql: run \`npm run codegen\` after changing it. */
 export function ${name}Resolvers(db: ${pascal}Db) {
   return {
     Query: {
-      ${name}MyOrders: async (_: unknown, _args: unknown, ctx: AuthContext) => {
+      ${name}MyOrders: async (_, _args, ctx) => {
         const customerId = requireCustomer(ctx);
         const row = await db.customerOrders.findUnique({ where: { customerId } });
         return {
@@ -165,7 +167,7 @@ export function ${name}Resolvers(db: ${pascal}Db) {
         };
       },
     },
-  };
+  } satisfies Resolvers<AuthContext>;
 }
 `;
 
@@ -289,6 +291,9 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
     written.push(`prisma/${name}/migrations/${init}/migration.sql`, `prisma/${name}/migrations/migration_lock.toml`);
     appendFileSync(join(migrations, init, 'migration.sql'), `\n${readFileSync(join(ROOT, 'prisma', 'platform.sql.part'), 'utf8')}`);
     appendFileSync(join(ROOT, 'prisma', name, 'schema.prisma'), `\n${readFileSync(join(ROOT, 'prisma', 'platform.prisma.part'), 'utf8')}`);
+    // Its resolver types from its schema, as `npm run codegen` writes every context's (codegen.ts finds the new folder).
+    run([join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.ts'], 'graphql-codegen');
+    written.push(`${dir}/generated/resolvers-types.ts`);
     // Its client, as `npm install` generates every context's (scripts/prisma-generate.mjs).
     run([join(ROOT, 'node_modules', 'prisma', 'build', 'index.js'), 'generate', '--schema', `prisma/${name}/schema.prisma`], 'prisma generate');
 

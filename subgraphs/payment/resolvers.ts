@@ -2,6 +2,7 @@ import { requireAccess, requireActor, type AuthContext } from '../../platform/au
 import DataLoader from 'dataloader';
 import type { Payment, PaymentDb } from './db';
 import { UNKNOWN_CUSTOMER } from './payments';
+import type { Resolvers } from './generated/resolvers-types';
 
 /** Per request: the loader, and the actor the platform adds (platform/service.ts). */
 export interface PaymentContext extends AuthContext {
@@ -26,7 +27,7 @@ export function paymentResolvers(db: PaymentDb) {
        * those are admin only); it does not know the store, so store staff read a payment
        * through its order (`order { payment }`).
        */
-      payment: async (_: unknown, args: { id: string }, ctx: PaymentContext) => {
+      payment: async (_, args, ctx) => {
         requireActor(ctx);
         const p = await db.payment.findUnique({ where: { id: args.id } });
         if (!p) return null;
@@ -35,10 +36,10 @@ export function paymentResolvers(db: PaymentDb) {
       },
     },
     Payment: {
-      __resolveReference: async (ref: { id: string }) => toGraphQL(await db.payment.findUnique({ where: { id: ref.id } })),
+      __resolveReference: async (ref) => toGraphQL(await db.payment.findUnique({ where: { id: ref.id } })),
     },
     Order: {
-      payment: async (order: { id: string }, _: unknown, ctx: PaymentContext) => toGraphQL(await ctx.paymentByOrder.load(order.id)),
+      payment: async (order, _, ctx) => toGraphQL(await ctx.paymentByOrder.load(order.id!)),
     },
-  };
+  } satisfies Resolvers<PaymentContext>;
 }
