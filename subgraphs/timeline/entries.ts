@@ -108,6 +108,20 @@ export const KNOWN_KINDS: string[] = [
   ),
 ];
 
+/**
+ * Every event DESCRIBE names, with the data fields its line reads (recorded by running it on a
+ * proxy): a test checks each against the producer's contract, so a renamed event or field fails there.
+ */
+export function describedEvents(): Array<{ context: string; type: string; reads: string[] }> {
+  return Object.entries(DESCRIBE).flatMap(([context, byType]) =>
+    Object.entries(byType).map(([type, describe]) => {
+      const reads = new Set<string>();
+      describe(new Proxy({}, { get: (_t, key) => (typeof key === 'string' && reads.add(key), undefined) }));
+      return { context, type, reads: [...reads] };
+    }),
+  );
+}
+
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
 /** The default entry of an event DESCRIBE does not name: kind from context and type, summary from the type's words. */

@@ -1,5 +1,5 @@
 import { policy, type Policy, type StreamPosition } from '../../platform/consumer';
-import type { Envelope } from '../../platform/events';
+import { streamName, type Envelope } from '../../platform/events';
 import type { TimelineTx } from './db';
 import { caseOf, describeEvent } from './entries';
 import { discoverSources, parseFrom, wholeStream, type Source } from './sources';
@@ -17,7 +17,7 @@ export async function recordEvent(tx: TimelineTx, context: string, env: Envelope
     caseId: env.correlationId,
     causationId: env.causationId,
     context,
-    stream: position?.stream ?? context.toUpperCase(),
+    stream: position?.stream ?? streamName(context),
     streamSequence: position ? BigInt(position.streamSequence) : null,
     eventType: env.type,
     eventVersion: env.version,

@@ -3,7 +3,7 @@
 import { createEnvelope } from '../../platform/events';
 import { PermanentError } from '../../platform/errors';
 import { OrderPlaced } from '../ordering/contracts';
-import { caseOf, describeEvent, KNOWN_KINDS } from './entries';
+import { caseOf, describedEvents, describeEvent, KNOWN_KINDS } from './entries';
 import { discoverSources, parseFrom } from './sources';
 import { compareEntries } from './timelines';
 
@@ -84,4 +84,20 @@ test('the documented order: event time, then stream sequence (unknown last), the
     at('2026-11-30T10:00:00.000Z', 3, 'z'),
   ];
   expect([...entries].sort(compareEntries).map((e: any) => `${e.eventId}${e.streamSequence ?? '-'}`)).toEqual(['z3', 'a7', 'c7', 'b-', 'a1']);
+});
+
+test('every event timeline describes is one its producer exports, and every field it reads is in that contract', () => {
+  const sources = new Map(discoverSources().map((s) => [s.context, s]));
+  const problems: string[] = [];
+  for (const { context, type, reads } of describedEvents()) {
+    const contract = [...(sources.get(context)?.contracts.values() ?? [])].find((c) => c.type === type);
+    if (!contract) {
+      problems.push(`${context} exports no ${type}`);
+      continue;
+    }
+    const shape = (contract.data as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+    for (const field of reads) if (!(field in shape)) problems.push(`${context}.${type} has no field ${field}`);
+  }
+  expect(problems).toEqual([]);
+  expect(describedEvents().find((e) => e.type === 'OrderPlaced')!.reads).toEqual(expect.arrayContaining(['qty', 'productName']));
 });

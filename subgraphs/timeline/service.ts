@@ -16,7 +16,7 @@ export const timelineSpec: ContextSpec<TimelineDb, TimelineTx, object, TimelineC
   produces: false,
   build({ db }) {
     return {
-      resolvers: timelineResolvers() as never,
+      resolvers: timelineResolvers(),
       requestContext: () => timelineContext(db) as TimelineContext,
       policies: timelinePolicies(),
     };

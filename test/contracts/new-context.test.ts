@@ -13,13 +13,15 @@ import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { composeSupergraph, subgraphsOf } from '../../router/compose';
 import { checkName } from '../../scripts/new-context';
-import { CONTEXT_NAMES } from '../../subgraphs/registry';
+import { CONTEXT_NAMES, CONTEXTS } from '../../subgraphs/registry';
 import { freePort, waitFor } from '../support/ports';
 import { createTestDatabases, type TestDatabases } from '../support/postgres';
 import { startStack, type Stack } from '../support/stack';
 
 const ROOT = resolve(__dirname, '../..');
 const NAME = 'loyalty';
+/** The generator's port for it: the next after the registry's highest. */
+const PORT = Math.max(...Object.values(CONTEXTS).map((c) => c.port)) + 1;
 const run = promisify(execFile);
 
 /** sha256 of every file under the given folders of a tree, by path. */
@@ -76,7 +78,7 @@ describe('the name', () => {
 });
 
 test('it writes the context\'s folders, its first migration, one registry line and one supergraph entry; nothing else changes', () => {
-  expect(generated.stdout).toMatch(/created context loyalty \(port 4010\)/);
+  expect(generated.stdout).toContain(`created context loyalty (port ${PORT})`);
   for (const f of ['schema.graphql', 'service.ts', 'main.ts', 'db.ts', 'resolvers.ts', 'policies.ts', `${NAME}.component.test.ts`]) {
     expect(statSync(join(copy, 'subgraphs', NAME, f)).isFile()).toBe(true);
   }
@@ -91,11 +93,11 @@ test('it writes the context\'s folders, its first migration, one registry line a
   const registryBefore = readFileSync(join(ROOT, 'subgraphs', 'registry.ts'), 'utf8').split('\n');
   const registryAfter = readFileSync(join(copy, 'subgraphs', 'registry.ts'), 'utf8').split('\n');
   const added = registryAfter.filter((l) => !registryBefore.includes(l));
-  expect(added).toEqual([`  ${NAME}: { port: 4010, start: (env: NodeJS.ProcessEnv) => import('./${NAME}/service').then((m) => m.startLoyalty(env)) },`]);
+  expect(added).toEqual([`  ${NAME}: { port: ${PORT}, start: (env: NodeJS.ProcessEnv) => import('./${NAME}/service').then((m) => m.startLoyalty(env)) },`]);
   expect(registryBefore.every((l) => registryAfter.includes(l))).toBe(true);
 
   const yaml = (p: string) => YAML.parse(readFileSync(join(p, 'supergraph.yaml'), 'utf8')).subgraphs;
-  expect(yaml(copy)).toEqual({ ...yaml(ROOT), [NAME]: { routing_url: 'http://127.0.0.1:4010/graphql', schema: { file: `./subgraphs/${NAME}/schema.graphql` } } });
+  expect(yaml(copy)).toEqual({ ...yaml(ROOT), [NAME]: { routing_url: `http://127.0.0.1:${PORT}/graphql`, schema: { file: `./subgraphs/${NAME}/schema.graphql` } } });
   expect(guarded(copy)).toEqual(before);
 });
 
