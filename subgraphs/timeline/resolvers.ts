@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { canAccess, forbidden, requireActor, type AuthContext } from '../../platform/auth';
 import type { TimelineDb } from './db';
+import type { Resolvers } from './generated/resolvers-types';
 import { loadTimelines, toGraphQL, type CaseTimeline } from './timelines';
 
 export interface TimelineContext extends AuthContext {
@@ -29,10 +30,10 @@ async function timelineOf(id: string, what: string, ctx: TimelineContext) {
 export function timelineResolvers() {
   return {
     Order: {
-      timeline: (o: { id: string }, _: unknown, ctx: TimelineContext) => timelineOf(o.id, 'order', ctx),
+      timeline: (o, _, ctx) => timelineOf(o.id!, 'order', ctx),
     },
     Reservation: {
-      timeline: (r: { id: string }, _: unknown, ctx: TimelineContext) => timelineOf(r.id, 'reservation', ctx),
+      timeline: (r, _, ctx) => timelineOf(r.id!, 'reservation', ctx),
     },
-  };
+  } satisfies Resolvers<TimelineContext>;
 }
