@@ -17,8 +17,9 @@
 // packages and functions are printed.
 //
 // Workloads: `same-token` (every request the same customer and query: what in-flight dedupe
-// can share) and `many-tokens` (100 customers in turn: nothing to share across identities;
-// the transport, JWT cache and guard cache still count).
+// can share) and `many-tokens` (each request one of 1 000 customers at random: little to share,
+// since identities never share; the transport, JWT cache and guard cache still count). With
+// --profile the catalog subgraph is profiled too, over all measured rounds (catalog.cpuprofile).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,7 +144,7 @@ async function main() {
   const keys = await loadOrCreateDevKeys(devKeyFileIn(tmp));
 
   const catalogPort = await freePort();
-  const catalog = launch('catalog', [join(ROOT, 'dist/subgraphs/catalog/main.js')], { ...common, PORT: String(catalogPort) }, `http://127.0.0.1:${catalogPort}`);
+  const catalog = launch('catalog', [join(ROOT, 'dist/subgraphs/catalog/main.js')], { ...common, PORT: String(catalogPort) }, `http://127.0.0.1:${catalogPort}`, args.profile ? await freePort() : undefined);
   await waitUntil(catalog, () => httpOk(`${catalog.url}/health/ready`), 'ready');
   say(`catalog ready on :${catalogPort}`);
 
@@ -170,17 +171,19 @@ async function main() {
 
   const body = JSON.stringify({ query: QUERY });
   const one = await signToken(keys.privateKey, { sub: 'c-1', role: 'customer' }, { kid: keys.kid, alg: keys.alg });
-  const many = await Promise.all(Array.from({ length: 100 }, (_, i) => signToken(keys.privateKey, { sub: `c-${i}`, role: 'customer' }, { kid: keys.kid, alg: keys.alg })));
+  const many = await Promise.all(Array.from({ length: 1000 }, (_, i) => signToken(keys.privateKey, { sub: `c-${i}`, role: 'customer' }, { kid: keys.kid, alg: keys.alg })));
   const requestOf = (token: string) => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
   const workloads = [
     { name: 'same-token', requests: [requestOf(one)] },
-    { name: 'many-tokens', requests: many.map(requestOf) },
+    // autocannon gives every connection the same sequence: a random token per request keeps connections apart.
+    { name: 'many-tokens', requests: [{ ...requestOf(one), setupRequest: (req: Record<string, unknown>) => ({ ...req, ...requestOf(many[Math.floor(Math.random() * many.length)]) }) }] },
   ];
 
   const sample = await fetch(routers[0].url, requestOf(one));
   const answer = (await sample.json()) as { data?: { stores: unknown[] } };
   if (!answer.data?.stores?.length) throw new Error(`the query does not answer: ${JSON.stringify(answer)}`);
 
+  const catalogProfiler = catalog.inspectPort ? await profilerOf(catalog.inspectPort) : undefined;
   type Row = { router: number[]; catalog: number[]; rps: number[]; failed: number };
   const rows = new Map<string, Row>();
   const profilers = new Map<string, Awaited<ReturnType<typeof profilerOf>>>();
@@ -217,6 +220,14 @@ async function main() {
       }
     }
     say(`round ${round + 1}/${rounds}${round === 0 ? ' (warm-up, not counted)' : ''} done`);
+    if (round === 0) await catalogProfiler?.start();
+  }
+  if (catalogProfiler) {
+    const profile = await catalogProfiler.stop();
+    writeFileSync(join(args.profile!, 'catalog.cpuprofile'), JSON.stringify(profile));
+    console.log('  profile catalog (every measured round):');
+    for (const line of summarize(profile)) console.log(line);
+    catalogProfiler.close();
   }
   for (const p of profilers.values()) p.close();
 
