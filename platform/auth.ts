@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { DomainError, ErrorCode } from './errors';
 
@@ -25,13 +26,34 @@ export type Actor = z.infer<typeof actorSchema>;
 /** Header from the router to subgraphs: base64url(JSON(Actor)). */
 export const ACTOR_HEADER = 'x-ordergraph-actor';
 
-export const encodeActor = (a: Actor) => Buffer.from(JSON.stringify(a)).toString('base64url');
+/** Encodings per actor object: the router's verified-token cache hands out the same actor for the same token. */
+const encoded = new WeakMap<Actor, string>();
 
+/** ACTOR_HEADER's value for an actor: base64url(JSON(Actor)). Remembered per actor object (treat actors as read-only). */
+export function encodeActor(a: Actor): string {
+  let value = encoded.get(a);
+  if (value === undefined) encoded.set(a, (value = Buffer.from(JSON.stringify(a)).toString('base64url')));
+  return value;
+}
+
+/**
+ * Decoded, validated actors by header value (a bounded LRU: a subgraph sees the same few
+ * thousand identities again and again). Only valid actors are kept, frozen, since every
+ * request with that header shares the object.
+ */
+const decoded = new LRUCache<string, Readonly<Actor>>({ max: 10_000 });
+
+/** The actor in an ACTOR_HEADER value; undefined when absent, not base64url JSON, or not a valid actor. */
 export function decodeActor(value: string | undefined): Actor | undefined {
   if (!value) return undefined;
+  const known = decoded.get(value);
+  if (known) return known;
   try {
     const parsed = actorSchema.safeParse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    const actor = Object.freeze(parsed.data);
+    decoded.set(value, actor);
+    return actor;
   } catch {
     return undefined;
   }

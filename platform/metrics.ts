@@ -355,28 +355,16 @@ export class Metrics {
         'subgraph',
         'reason',
       ]);
+      const deduplicated = this.counter(
+        'ordergraph_router_subgraph_fetch_deduplicated_total',
+        'Subgraph fetches that sent no request of their own: they shared an identical in-flight query of the same identity (ROUTER_DEDUPE).',
+        ['subgraph'],
+      );
       return {
+        /** Observed by the code that sends the request (router/subgraph-source.ts), once per upstream request. */
         duration,
         errors,
-        /** Wraps a fetch function so every call is timed and its failures counted. */
-        instrument<F extends (...args: any[]) => Promise<{ status: number }>>(subgraph: string, fetcher: F): F {
-          return (async (...args: Parameters<F>) => {
-            const started = performance.now();
-            const seconds = () => (performance.now() - started) / 1000;
-            try {
-              const res = await fetcher(...args);
-              const ok = res.status < 400;
-              if (!ok) errors.inc({ subgraph, reason: res.status >= 500 ? 'http_5xx' : 'http_4xx' });
-              duration.observe({ subgraph, outcome: ok ? 'ok' : 'error' }, seconds());
-              return res;
-            } catch (e) {
-              const name = (e as Error).name;
-              errors.inc({ subgraph, reason: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' });
-              duration.observe({ subgraph, outcome: 'error' }, seconds());
-              throw e;
-            }
-          }) as F;
-        },
+        deduplicated,
         /** Counts a subgraph answer that carried GraphQL errors. */
         answered(subgraph: string, errorCount: number) {
           if (errorCount > 0) errors.inc({ subgraph, reason: 'graphql' });

@@ -286,6 +286,47 @@ export async function tracedFetch(input: string | URL, init: RequestInit, opts: 
   );
 }
 
+/**
+ * The same CLIENT span and headers as {@link tracedFetch}, for an HTTP call made with another
+ * client (the router's undici pools, router/subgraph-source.ts): `headers` (a plain object,
+ * lower-case names) gets the current request id and, with tracing on, the W3C `traceparent`
+ * (and `tracestate`) before `send` runs; `send` makes the call and answers with its HTTP status.
+ * A thrown error ends the span as an error and is rethrown.
+ */
+export async function tracedCall<T extends { statusCode: number }>(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  opts: { service: string; peer: string },
+  send: () => Promise<T>,
+): Promise<T> {
+  const requestId = logFieldsNow()?.requestId;
+  if (requestId && headers[REQUEST_ID_HEADER] === undefined) headers[REQUEST_ID_HEADER] = requestId;
+  if (!provider) return send();
+  return inSpan(
+    tracerFor(opts.service),
+    `${method} ${opts.peer}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_FULL]: `${url.origin}${url.pathname}`,
+        [ATTR_SERVER_ADDRESS]: url.hostname,
+        [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        'peer.service': opts.peer,
+      },
+    },
+    context.active(),
+    async (span) => {
+      propagation.inject(context.active(), headers);
+      const res = await send();
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      return res;
+    },
+  );
+}
+
 // ---- database ----
 
 /**

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, exportJWK, exportSPKI, generateKeyPair, importJWK, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { actorSchema, type Actor } from '../platform/auth';
 
 /**
@@ -26,6 +27,10 @@ export interface JwtSettings {
   maxTtlSec: number;
   /** Development only: where the generated key pair lives. */
   devKeyFile?: string;
+  /** Verified tokens remembered (bounded LRU keyed by the token text); 0 or absent: no cache. */
+  cacheSize?: number;
+  /** The longest a verified token is remembered, in seconds (never past its `exp`). */
+  cacheMaxSec?: number;
 }
 
 export interface VerifiedToken {
@@ -75,6 +80,19 @@ export async function loadOrCreateDevKeys(file: string): Promise<{ privateKey: C
 
 export const devKeyFileIn = (dataDir: string) => join(dataDir, 'dev-jwt', 'keys.json');
 
+/**
+ * The verifier for these settings. Every check runs on a token's first use; a token that
+ * passed is then remembered (when `cacheSize` > 0) in a bounded LRU keyed by the token's
+ * exact text, until the earlier of its `exp` and `cacheMaxSec` from now: ECDSA verification
+ * was 8–11 % of the router's CPU with every request verifying its token again (issue 13).
+ * Only successes are remembered; a refused token is checked afresh each time. What passed
+ * once passes again while remembered: the signature and claims cannot change for the same
+ * text, the `iat` skew and lifetime checks depend on the token alone, and the entry ends at
+ * `exp`. What the cache delays is a key's withdrawal: a token signed with a key since
+ * removed from the JWKS (rotation after a leak) is still accepted for at most `cacheMaxSec`
+ * (JWT_CACHE_MAX_SECONDS, default 60); set it to 0 (or JWT_CACHE_SIZE=0) where that matters
+ * more than the CPU.
+ */
 export async function createVerifier(s: JwtSettings): Promise<Verifier & { source: string }> {
   let key: CryptoKey | JWTVerifyGetKey;
   let source: string;
@@ -90,35 +108,47 @@ export async function createVerifier(s: JwtSettings): Promise<Verifier & { sourc
   } else {
     throw new Error('No JWT key: set JWT_JWKS_URL or JWT_PUBLIC_KEY');
   }
+  const verify = async (token: string): Promise<VerifiedToken> => {
+    try {
+      const { payload } = await jwtVerify(token, key as never, {
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms: s.algorithms,
+        clockTolerance: s.clockToleranceSec,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const iat = payload.iat!;
+      const now = Math.floor(Date.now() / 1000);
+      // jose checks iat only against a maximum age; a token minted in the future is refused here (issue 10, point 8).
+      if (iat > now + s.maxIatSkewSec) throw new AuthError(`Token refused: issued in the future (iat ${iat - now} s ahead; at most ${s.maxIatSkewSec} s of clock skew).`);
+      if (payload.exp! - iat > s.maxTtlSec) throw new AuthError(`Token refused: lifetime (exp − iat) of ${payload.exp! - iat} s is longer than the ${s.maxTtlSec} s allowed.`);
+      const actor = actorSchema.safeParse({ sub: payload.sub, role: payload.role, storeId: payload.storeId ?? undefined });
+      if (!actor.success) throw new AuthError(`Token claims are not usable: ${actor.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return { actor: actor.data, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      if (e instanceof joseErrors.JWTExpired) throw new AuthError('Token expired: get a new one.');
+      if (e instanceof joseErrors.JWTClaimValidationFailed) throw new AuthError(`Token refused: ${e.message} (claim ${e.claim}).`);
+      if (e instanceof joseErrors.JOSEAlgNotAllowed) throw new AuthError('Token refused: algorithm not allowed.');
+      if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AuthError('Token refused: bad signature.');
+      if (e instanceof joseErrors.JWKSNoMatchingKey) throw new AuthError('Token refused: no key matches its kid.');
+      if (e instanceof joseErrors.JOSEError) throw new AuthError(`Token refused: ${e.message}`);
+      throw new AuthError('Token refused: not a JWT.');
+    }
+  };
+  const maxMs = (s.cacheMaxSec ?? 0) * 1000;
+  if (!s.cacheSize || maxMs <= 0) return { source, verify };
+  const cache = new LRUCache<string, VerifiedToken>({ max: s.cacheSize });
   return {
     source,
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, key as never, {
-          issuer: s.issuer,
-          audience: s.audience,
-          algorithms: s.algorithms,
-          clockTolerance: s.clockToleranceSec,
-          requiredClaims: ['sub', 'exp', 'iat'],
-        });
-        const iat = payload.iat!;
-        const now = Math.floor(Date.now() / 1000);
-        // jose checks iat only against a maximum age; a token minted in the future is refused here (issue 10, point 8).
-        if (iat > now + s.maxIatSkewSec) throw new AuthError(`Token refused: issued in the future (iat ${iat - now} s ahead; at most ${s.maxIatSkewSec} s of clock skew).`);
-        if (payload.exp! - iat > s.maxTtlSec) throw new AuthError(`Token refused: lifetime (exp − iat) of ${payload.exp! - iat} s is longer than the ${s.maxTtlSec} s allowed.`);
-        const actor = actorSchema.safeParse({ sub: payload.sub, role: payload.role, storeId: payload.storeId ?? undefined });
-        if (!actor.success) throw new AuthError(`Token claims are not usable: ${actor.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        return { actor: actor.data, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined };
-      } catch (e) {
-        if (e instanceof AuthError) throw e;
-        if (e instanceof joseErrors.JWTExpired) throw new AuthError('Token expired: get a new one.');
-        if (e instanceof joseErrors.JWTClaimValidationFailed) throw new AuthError(`Token refused: ${e.message} (claim ${e.claim}).`);
-        if (e instanceof joseErrors.JOSEAlgNotAllowed) throw new AuthError('Token refused: algorithm not allowed.');
-        if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AuthError('Token refused: bad signature.');
-        if (e instanceof joseErrors.JWKSNoMatchingKey) throw new AuthError('Token refused: no key matches its kid.');
-        if (e instanceof joseErrors.JOSEError) throw new AuthError(`Token refused: ${e.message}`);
-        throw new AuthError('Token refused: not a JWT.');
-      }
+      const known = cache.get(token);
+      // lru-cache's ttl runs on a monotonic clock; exp is wall-clock time: check both.
+      if (known && (known.expiresAt === undefined || known.expiresAt > Date.now())) return known;
+      const verified = await verify(token);
+      const ttl = Math.min(maxMs, (verified.expiresAt ?? 0) - Date.now());
+      if (ttl > 0) cache.set(token, verified, { ttl });
+      return verified;
     },
   };
 }

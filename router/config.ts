@@ -12,6 +12,11 @@ const schema = z.object({
   ROUTER_TOKEN: z.string().min(16).optional(),
   /** How long one subgraph request may take before the router gives up on it. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * In-flight deduplication of subgraph queries (router/subgraph-source.ts): identical
+   * concurrent queries of the same identity share one upstream request. `off` for comparisons.
+   */
+  ROUTER_DEDUPE: z.enum(['on', 'off']).default('on'),
   /** NATS with JetStream: the router reads ordering's events for subscriptions. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   DATA_DIR: z.string().default(resolve(process.cwd(), '.data')),
@@ -29,6 +34,10 @@ const schema = z.object({
   JWT_MAX_IAT_SKEW_SECONDS: z.coerce.number().int().min(0).default(60),
   /** The longest token lifetime (exp − iat) accepted; the default takes `npm run token`'s 8h, and up to a day. */
   JWT_MAX_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
+  /** Verified tokens remembered (LRU, keyed by the token text); 0 verifies every request anew. */
+  JWT_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  /** The longest a verified token is trusted without verifying it again (never past its `exp`): how late a key removed from the JWKS takes effect. */
+  JWT_CACHE_MAX_SECONDS: z.coerce.number().int().min(0).default(60),
 
   // Guard rails on the public endpoint (see router/guards.ts).
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
@@ -70,6 +79,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     clockToleranceSec: c.JWT_CLOCK_TOLERANCE_S,
     maxIatSkewSec: c.JWT_MAX_IAT_SKEW_SECONDS,
     maxTtlSec: c.JWT_MAX_TTL_SECONDS,
+    cacheSize: c.JWT_CACHE_SIZE,
+    cacheMaxSec: c.JWT_CACHE_MAX_SECONDS,
     // Development only: a key pair generated at first start.
     devKeyFile: production ? undefined : devKeyFileIn(c.DATA_DIR),
   };

@@ -30,7 +30,7 @@ import { startSubscriptions } from './subscriptions';
 import { mountTracker } from './tracker';
 import { subgraphsOf } from './compose';
 import { loadRouterConfig } from './config';
-import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, tracedFetch } from '../platform/tracing';
+import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing } from '../platform/tracing';
 
 /** What the router knows of a request: the verified actor (none only for anonymous introspection). */
 export interface RouterContext {
@@ -68,29 +68,30 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
   const verifier = await createVerifier(config.jwt);
   log.info({ keys: verifier.source, issuer: config.jwt.issuer, audience: config.jwt.audience, algorithms: config.jwt.algorithms }, 'JWT verification');
 
+  const sources: SubgraphSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new SubgraphSource(name, log, {
-        url: urls[name] ?? url,
-        willSendRequest({ request, context }) {
-          request.http?.headers.set(ROUTER_TOKEN_HEADER, config.ROUTER_TOKEN);
-          // The trusted channel: subgraphs read the actor only behind the router token.
-          const actor = (context as RouterContext).actor;
-          if (actor) request.http?.headers.set(ACTOR_HEADER, encodeActor(actor));
+    buildService: ({ name, url }) => {
+      const source = new SubgraphSource({
+        name,
+        url: urls[name] ?? url!,
+        log,
+        metrics: fetches,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        dedupe: config.ROUTER_DEDUPE === 'on',
+        // The trusted channel: subgraphs read the actor only behind the router token.
+        headersFor(context) {
+          const { actor, idempotencyKey } = context as RouterContext;
+          const headers: Record<string, string> = { [ROUTER_TOKEN_HEADER]: config.ROUTER_TOKEN };
+          if (actor) headers[ACTOR_HEADER] = encodeActor(actor);
           // The client's Idempotency-Key, for the creating mutations (platform/idempotency.ts).
-          const idempotencyKey = (context as RouterContext).idempotencyKey;
-          if (idempotencyKey !== undefined) request.http?.headers.set(IDEMPOTENCY_HEADER, idempotencyKey);
+          if (idempotencyKey !== undefined) headers[IDEMPOTENCY_HEADER] = idempotencyKey;
+          return headers;
         },
-        didReceiveResponse({ response }) {
-          fetches.answered(name, response.errors?.length ?? 0);
-          return response;
-        },
-        // tracedFetch: a client span per subgraph request, its traceparent and the request id in the headers.
-        fetcher: fetches.instrument(name, (input, init) =>
-          tracedFetch(input as string, { ...(init as RequestInit), signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS) }, { service: 'router', peer: name }) as never,
-        ),
-      }),
+      });
+      sources.push(source);
+      return source;
+    },
   });
 
   // Listen first (health only): live while it waits for NATS, ready once everything is up.
@@ -240,6 +241,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, opts: { 
         await server.stop();
         httpServer.closeIdleConnections();
         await hub.stop();
+        await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
         await nc.drain().catch(() => undefined);
         await flushTracing();
         readiness.stop();

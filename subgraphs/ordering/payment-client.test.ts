@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../platform/logger';
 import { freePort } from '../../test/support/ports';
-import { PaymentClient } from './payment-client';
+import { bulkheadSize, PaymentClient } from './payment-client';
 
 let server: Server;
 let baseUrl: string;
@@ -118,4 +118,43 @@ test('payment not reached (refused, unknown host) is marked: nothing can exist t
     await expect(c.approve(req('nowhere'))).rejects.toMatchObject({ failure: { reached: false, reason: 'UNREACHABLE', maybeCharged: false }, extensions: { reason: 'UNREACHABLE' } });
     c.shutdown();
   }
+});
+
+test("bulkhead size from Little's law: target rate × p99 latency, rounded up, within [min, max]", () => {
+  expect(bulkheadSize(200, 0.15, 1, 256)).toBe(30);
+  expect(bulkheadSize(200, 0.151, 1, 256)).toBe(31);
+  expect(bulkheadSize(200, 0.02, 32, 256)).toBe(32);
+  expect(bulkheadSize(200, 10, 32, 256)).toBe(256);
+  // A ceiling set below the floor wins: PAYMENT_MAX_CONCURRENT=10 still means at most 10.
+  expect(bulkheadSize(200, 0.5, 32, 10)).toBe(10);
+});
+
+test('bulkhead sized from measured latency: starts from the timeout, then follows the p99 of real calls, and refuses beyond it', async () => {
+  // 100 orders/s; payment takes ~100 ms: about 10–12 places (timer and loopback overhead round up).
+  const c = client({ targetRate: 100, minConcurrent: 2, maxConcurrent: 64, timeoutMs: 500 });
+  expect(c.concurrencyLimit).toBe(50); // 100/s × 0.5 s before anything is measured
+  behaviour = { status: 200, delayMs: 100 };
+  await Promise.all(Array.from({ length: 32 }, (_, i) => c.approve(req(`m-${i}`))));
+  const measured = c.concurrencyLimit;
+  expect(measured).toBeGreaterThanOrEqual(10);
+  expect(measured).toBeLessThan(30);
+  const permits = Array.from({ length: measured }, () => c.reserve());
+  expect(codeOf(() => c.reserve())).toBe('PAYMENT_UNAVAILABLE/BUSY');
+  permits[0].release();
+  expect(codeOf(() => c.assertAvailable())).toBe('available');
+  permits.forEach((p) => p.release());
+  // Payment slows down to ~300 ms: the bulkhead grows with it (more calls must be in flight for the same rate).
+  behaviour = { status: 200, delayMs: 300 };
+  for (let round = 0; round < 8; round++) await Promise.all(Array.from({ length: 32 }, (_, i) => c.approve(req(`s-${round}-${i}`))));
+  expect(c.concurrencyLimit).toBeGreaterThanOrEqual(30);
+  expect(c.concurrencyLimit).toBeLessThanOrEqual(64);
+  c.shutdown();
+});
+
+test('without a target rate the bulkhead stays fixed at maxConcurrent, whatever the latency', async () => {
+  const c = client({ maxConcurrent: 3 });
+  behaviour = { status: 200, delayMs: 50 };
+  await Promise.all(Array.from({ length: 3 }, (_, i) => c.approve(req(`f-${i}`))));
+  expect(c.concurrencyLimit).toBe(3);
+  c.shutdown();
 });

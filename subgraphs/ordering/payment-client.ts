@@ -2,7 +2,8 @@ import CircuitBreaker from 'opossum';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { INTERNAL_TOKEN_HEADER } from '../../platform/service';
-import { tracedFetch } from '../../platform/tracing';
+import { tracedCall } from '../../platform/tracing';
+import { Pool } from 'undici';
 import type { PAYMENT_METHODS } from '../payment/contracts';
 
 /** Who calls whom, for the client span (platform/tracing.ts). */
@@ -20,8 +21,35 @@ export interface PaymentClientConfig {
   errorThresholdPercentage: number;
   /** Calls in the window before the breaker may open at all. */
   volumeThreshold: number;
-  /** Bulkhead: approve calls allowed in flight at once; more are refused at once. */
+  /**
+   * Bulkhead ceiling: approve calls allowed in flight at once, whatever the measurements say;
+   * more are refused at once. Without `targetRate` it is the bulkhead's fixed size.
+   */
   maxConcurrent: number;
+  /** Bulkhead floor when sized from measurements (default: 1). */
+  minConcurrent?: number;
+  /**
+   * Orders per second the bulkhead is sized for. When set, the bulkhead's size follows
+   * Little's law: places ≈ targetRate × p99 latency of recent approve calls (s), rounded up,
+   * within [minConcurrent, maxConcurrent] (the ceiling wins if they cross). Before the first measurements the latency is taken
+   * to be `timeoutMs` (the most a call may take).
+   */
+  targetRate?: number;
+}
+
+/** Approve latencies kept for the p99 (the most recent ones), and how often the size is recomputed. */
+const LATENCY_WINDOW = 256;
+const RESIZE_EVERY = 16;
+
+/**
+ * The bulkhead's size from measured latency (Little's law, L = λ·W): to complete `targetRate`
+ * calls a second when a call takes `p99` seconds, about `targetRate × p99` calls are in flight
+ * at once. Sizing on the p99 rather than the mean leaves room for the bursts a closed-loop
+ * client population makes. Within [min, max]; `max` wins when min > max. Source of the rule: issue 13, point 2.
+ */
+export function bulkheadSize(targetRate: number, p99Seconds: number, min: number, max: number): number {
+  // The ceiling wins over the floor when they cross (PAYMENT_MAX_CONCURRENT set below the default floor).
+  return Math.min(max, Math.max(min, Math.ceil(targetRate * p99Seconds)));
 }
 
 export interface ApproveRequest {
@@ -70,8 +98,22 @@ export interface PaymentPermit {
 export class PaymentClient {
   readonly breaker: CircuitBreaker<[ApproveRequest], { paymentId: string }>;
   private inFlight = 0;
+  /** The bulkhead's current size (fixed at maxConcurrent unless targetRate is set). */
+  private limit: number;
+  /** Recent approve latencies in seconds (a ring of LATENCY_WINDOW). */
+  private readonly latencies: number[] = [];
+  private latencyNext = 0;
+  private sinceResize = 0;
   /** While half-open: an order holds the one trial call (from reserve() until its approve() settles). */
   private trialHeld = false;
+  /**
+   * Keep-alive connections to payment (undici), with the socket timeouts as dispatcher
+   * options: cheaper per call than `fetch` with an AbortSignal (issue 13's router profile).
+   * `headersTimeout` frees a socket whose call the breaker has already given up on.
+   */
+  private readonly pool: Pool;
+  /** The path of `baseUrl` (usually empty), before every call's path. */
+  private readonly prefix: string;
   /** Told of every refusal made before trying (metrics: ordergraph_breaker_refusals_total). */
   onRefused?: (reason: 'CIRCUIT_OPEN' | 'BUSY') => void;
 
@@ -79,6 +121,10 @@ export class PaymentClient {
     private readonly cfg: PaymentClientConfig,
     private readonly log: Logger,
   ) {
+    const base = new URL(cfg.baseUrl);
+    this.prefix = base.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(base.origin, { headersTimeout: cfg.timeoutMs * 3, bodyTimeout: cfg.timeoutMs * 3, connectTimeout: cfg.timeoutMs * 3 });
+    this.limit = cfg.targetRate ? bulkheadSize(cfg.targetRate, cfg.timeoutMs / 1000, cfg.minConcurrent ?? 1, cfg.maxConcurrent) : cfg.maxConcurrent;
     this.breaker = new CircuitBreaker((req: ApproveRequest) => this.post('/internal/payments', req), {
       name: 'payment.approve',
       timeout: cfg.timeoutMs,
@@ -96,7 +142,8 @@ export class PaymentClient {
 
   /**
    * Fails fast, before the caller writes anything, when a call could not be made
-   * now: the breaker is open, or `maxConcurrent` calls are already waiting on payment.
+   * now: the breaker is open, or as many calls as the bulkhead holds ({@link concurrencyLimit})
+   * are already waiting on payment.
    * Under overload this is what keeps ordering responsive: a refusal costs no
    * database write and no payment call.
    */
@@ -108,7 +155,7 @@ export class PaymentClient {
       this.onRefused?.('CIRCUIT_OPEN');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
     }
-    if (this.inFlight >= this.cfg.maxConcurrent) {
+    if (this.inFlight >= this.limit) {
       this.onRefused?.('BUSY');
       throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
     }
@@ -143,14 +190,39 @@ export class PaymentClient {
    */
   async approve(req: ApproveRequest, permit?: PaymentPermit): Promise<{ paymentId: string }> {
     if (!permit) this.inFlight++;
+    const started = performance.now();
     try {
-      return await this.breaker.fire(req);
+      const approved = await this.breaker.fire(req);
+      this.measured((performance.now() - started) / 1000);
+      return approved;
     } catch (e) {
-      throw this.toFailure(e as Error & { code?: string });
+      const failure = this.toFailure(e as Error & { code?: string });
+      // A call payment answered (declined) or that ran out of time says how long calls take; a refusal before sending does not.
+      if (failure.failure.reached) this.measured((performance.now() - started) / 1000);
+      throw failure;
     } finally {
       if (permit) permit.release();
       else this.inFlight--;
     }
+  }
+
+  /** Places in the bulkhead now: maxConcurrent, or sized from measured latency when targetRate is set. */
+  get concurrencyLimit(): number {
+    return this.limit;
+  }
+
+  /** Records one approve call's latency; every RESIZE_EVERY calls the bulkhead is resized from the window's p99. */
+  private measured(seconds: number): void {
+    if (!this.cfg.targetRate) return;
+    this.latencies[this.latencyNext] = seconds;
+    this.latencyNext = (this.latencyNext + 1) % LATENCY_WINDOW;
+    if (++this.sinceResize < RESIZE_EVERY) return;
+    this.sinceResize = 0;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
+    const next = bulkheadSize(this.cfg.targetRate, p99, this.cfg.minConcurrent ?? 1, this.cfg.maxConcurrent);
+    if (next !== this.limit) this.log.debug({ bulkhead: 'payment.approve', from: this.limit, to: next, p99Ms: Math.round(p99 * 1000) }, 'bulkhead resized from measured latency');
+    this.limit = next;
   }
 
   private toFailure(e: Error & { code?: string }): DomainError & { failure: ApproveFailure } {
@@ -172,37 +244,42 @@ export class PaymentClient {
 
   /** What payment knows about an order; null when it has no payment. Used by recovery. */
   async find(orderId: string): Promise<PaymentLookup> {
-    const res = await tracedFetch(
-      `${this.cfg.baseUrl}/internal/payments/by-order/${encodeURIComponent(orderId)}`,
-      { headers: { [INTERNAL_TOKEN_HEADER]: this.cfg.token }, signal: AbortSignal.timeout(this.cfg.timeoutMs * 3) },
-      PEER,
-    );
+    const res = await this.call('GET', `/internal/payments/by-order/${encodeURIComponent(orderId)}`);
     if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`payment lookup answered ${res.status}`);
-    return (await res.json()) as PaymentLookup;
+    if (res.status >= 300) throw new Error(`payment lookup answered ${res.status}`);
+    return JSON.parse(res.text) as PaymentLookup;
   }
 
   /** Makes sure the order is never charged: voids its payment, or records that it must not be approved. Idempotent. */
   async void(orderId: string): Promise<void> {
-    await this.post('/internal/payments/void', { orderId }, this.cfg.timeoutMs * 3);
+    await this.post('/internal/payments/void', { orderId });
   }
 
   shutdown(): void {
     this.breaker.shutdown();
+    void this.pool.close().catch(() => undefined);
   }
 
-  private async post(path: string, body: unknown, timeoutMs = this.cfg.timeoutMs + 100): Promise<{ paymentId: string }> {
-    const res = await tracedFetch(`${this.cfg.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: this.cfg.token },
-      body: JSON.stringify(body),
-      // The breaker's timeout answers the caller; this one frees the socket.
-      signal: AbortSignal.timeout(timeoutMs),
-    }, PEER);
-    const json = (await res.json().catch(() => ({}))) as { paymentId?: string; code?: string; message?: string };
+  private async post(path: string, body: unknown): Promise<{ paymentId: string }> {
+    const res = await this.call('POST', path, JSON.stringify(body));
+    let json: { paymentId?: string; code?: string; message?: string } = {};
+    try {
+      json = JSON.parse(res.text) as typeof json;
+    } catch {
+      // not JSON: judged by its status below
+    }
     if (res.status === 422 && json.code === 'PAYMENT_DECLINED') throw new PaymentDeclined(json.message ?? 'Payment declined.');
-    if (!res.ok || (path === '/internal/payments' && !json.paymentId)) throw new Error(`payment answered ${res.status}`);
+    if (res.status >= 300 || (path === '/internal/payments' && !json.paymentId)) throw new Error(`payment answered ${res.status}`);
     return json as { paymentId: string };
+  }
+
+  /** One HTTP call to payment with the internal token, traced (a client span and traceparent). */
+  private async call(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string> = { [INTERNAL_TOKEN_HEADER]: this.cfg.token };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const full = `${this.prefix}${path}`;
+    const res = await tracedCall(new URL(full, this.cfg.baseUrl), method, headers, PEER, () => this.pool.request({ path: full, method, headers, body }));
+    return { status: res.statusCode, text: await res.body.text() };
   }
 }
 

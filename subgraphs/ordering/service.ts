@@ -25,8 +25,20 @@ const config = z.object({
   PAYMENT_BREAKER_RESET_MS: z.coerce.number().int().positive().default(5000),
   PAYMENT_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
   PAYMENT_BREAKER_VOLUME: z.coerce.number().int().min(1).default(5),
-  /** Bulkhead: payment calls in flight at once; beyond it orders are refused at once, writing nothing. */
-  PAYMENT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Bulkhead (subgraphs/ordering/payment-client.ts): payment calls in flight at once; beyond it
+   * orders are refused at once (PAYMENT_UNAVAILABLE, reason BUSY), writing nothing. Its size
+   * follows Little's law, PAYMENT_TARGET_RATE × p99 of recent approve latencies, within
+   * [PAYMENT_MIN_CONCURRENT, PAYMENT_MAX_CONCURRENT]; PAYMENT_TARGET_RATE=0 fixes it at
+   * PAYMENT_MAX_CONCURRENT. Defaults: twice issue 13's 100 orders/s target, so that a fast
+   * payment (p99 ≤ 160 ms) gets the floor of 32 (50 concurrent clients hit 10 places often:
+   * 23–76 % of orders were refused), and a slow one at most 256 places (memory and sockets), its
+   * timeouts left to the breaker.
+   */
+  PAYMENT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(256),
+  PAYMENT_MIN_CONCURRENT: z.coerce.number().int().min(1).default(32),
+  /** Orders per second the bulkhead is sized for; 0: a fixed bulkhead of PAYMENT_MAX_CONCURRENT. */
+  PAYMENT_TARGET_RATE: z.coerce.number().min(0).default(200),
   /** How often stale PENDING orders and uncertain charges are settled. */
   RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A PENDING order older than this is considered abandoned by a crash. */
@@ -59,6 +71,8 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
         errorThresholdPercentage: c.PAYMENT_BREAKER_ERROR_PERCENT,
         volumeThreshold: c.PAYMENT_BREAKER_VOLUME,
         maxConcurrent: c.PAYMENT_MAX_CONCURRENT,
+        minConcurrent: c.PAYMENT_MIN_CONCURRENT,
+        targetRate: c.PAYMENT_TARGET_RATE || undefined,
       },
       log,
     );
