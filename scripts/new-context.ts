@@ -450,7 +450,7 @@ class AnchorMissing extends Error {}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Inserts `line` after the last match of `anchor` (a multi-line regex with the g flag); throws AnchorMissing when none matches. */
+/** Inserts `entry(match)` as new line(s) after the last match of `anchor` (a multi-line regex with the g flag); throws AnchorMissing when none matches. */
 function insertAfterLast(text: string, anchor: RegExp, entry: (m: RegExpMatchArray) => string, file: string, what: string): string {
   const last = [...text.matchAll(anchor)].pop();
   if (!last || last.index === undefined) throw new AnchorMissing(`${file}: ${what} not found (looked for ${anchor})`);
@@ -504,17 +504,17 @@ export function writeKubernetesManifests(root: string, names: NewContextNames, p
   const isContext = (kind: string, suffix = '') => (v: any) => v?.kind === kind && existing.some((c) => v?.metadata?.name === `${c}${suffix}`);
   const edits: Record<string, (text: string, file: string) => string> = {
     'k8s/base/kustomization.yaml': (t, f) =>
-      new RegExp(`^\\s+- ${name}\\.yaml$`, 'm').test(t) ? t : insertAfterLast(t, new RegExp(`^(\\s+)- ${ctx}\\.yaml$`, 'gm'), (m) => `${m[1]}- ${name}.yaml`, f, "a context's line in resources"),
+      new RegExp(`^[ \\t]+- ${name}\\.yaml$`, 'm').test(t) ? t : insertAfterLast(t, new RegExp(`^([ \\t]+)- ${ctx}\\.yaml$`, 'gm'), (m) => `${m[1]}- ${name}.yaml`, f, "a context's line in resources"),
     'k8s/base/config.env': (t, f) =>
       new RegExp(`^SUBGRAPH_URL_${NAME}=`, 'm').test(t) ? t : insertAfterLast(t, /^SUBGRAPH_URL_\w+=.*$/gm, () => `SUBGRAPH_URL_${NAME}=http://${name}:${port}/graphql`, f, 'a SUBGRAPH_URL_<CONTEXT> line'),
     'k8s/base/migrations-job.yaml': (t, f) => {
-      const list = /^(\s+- name: MIGRATE_CONTEXTS\n\s+value: )([a-z0-9,]+)$/m.exec(t);
+      const list = /^([ \t]+- name: MIGRATE_CONTEXTS\n[ \t]+value: )([a-z0-9,]+)$/m.exec(t);
       if (!list) throw new AnchorMissing(`${f}: the MIGRATE_CONTEXTS entry (- name: MIGRATE_CONTEXTS / value: a,b,c) not found`);
       if (!list[2].split(',').includes(name)) t = t.replace(list[0], `${list[1]}${list[2]},${name}`);
       if (new RegExp(`- name: DATABASE_URL_${NAME}\\n`).test(t)) return t;
       return insertAfterLast(
         t,
-        /^(\s+)- name: DATABASE_URL_(\w+)\n\s+valueFrom: \{secretKeyRef: \{name: ordergraph-db, key: DATABASE_URL_\2\}\}$/gm,
+        /^([ \t]+)- name: DATABASE_URL_(\w+)\n[ \t]+valueFrom: \{secretKeyRef: \{name: ordergraph-db, key: DATABASE_URL_\2\}\}$/gm,
         (m) => `${m[1]}- name: DATABASE_URL_${NAME}\n${m[1]}  valueFrom: {secretKeyRef: {name: ordergraph-db, key: DATABASE_URL_${NAME}}}`,
         f,
         'a DATABASE_URL_<CONTEXT> env entry from the ordergraph-db Secret',
@@ -531,7 +531,7 @@ export function writeKubernetesManifests(root: string, names: NewContextNames, p
       if (!docs[job].includes(`- name: DATABASE_URL_${NAME}\n`)) {
         docs[job] = insertAfterLast(
           docs[job],
-          /^(\s+)- name: DATABASE_URL_\w+\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: [a-z0-9]+-db-app\n\s+key: uri$/gm,
+          /^([ \t]+)- name: DATABASE_URL_\w+\n[ \t]+valueFrom:\n[ \t]+secretKeyRef:\n[ \t]+name: [a-z0-9]+-db-app\n[ \t]+key: uri$/gm,
           (m) => cnpgEnv(name, m[1]),
           f,
           "a DATABASE_URL_<CONTEXT> entry in the migrate Job's patch",
@@ -540,13 +540,13 @@ export function writeKubernetesManifests(root: string, names: NewContextNames, p
       return docs.join('\n---\n');
     },
     'k8s/overlays/dev/kustomization.yaml': (t, f) =>
-      new RegExp(`^\\s+- DATABASE_URL_${NAME}=`, 'm').test(t)
+      new RegExp(`^[ \\t]+- DATABASE_URL_${NAME}=`, 'm').test(t)
         ? t
-        : insertAfterLast(t, /^(\s+- )DATABASE_URL_\w+=(\S*\/)ordergraph_\w+$/gm, (m) => `${m[1]}DATABASE_URL_${NAME}=${m[2]}ordergraph_${name}`, f, "a DATABASE_URL_<CONTEXT> literal of the ordergraph-db secretGenerator"),
+        : insertAfterLast(t, /^([ \t]+- )DATABASE_URL_\w+=(\S*\/)ordergraph_\w+$/gm, (m) => `${m[1]}DATABASE_URL_${NAME}=${m[2]}ordergraph_${name}`, f, "a DATABASE_URL_<CONTEXT> literal of the ordergraph-db secretGenerator"),
     'k8s/overlays/production/kustomization.yaml': (t, f) =>
-      new RegExp(`^\\s+- name: ${name}\\n\\s+count:`, 'm').test(t)
+      new RegExp(`^[ \\t]+- name: ${name}\\n[ \\t]+count:`, 'm').test(t)
         ? t
-        : insertAfterLast(t, new RegExp(`^(\\s+)- name: ${ctx}\\n\\s+count: \\d+$`, 'gm'), (m) => `${m[1]}- name: ${name}\n${m[1]}  count: 2`, f, "a context's entry in replicas"),
+        : insertAfterLast(t, new RegExp(`^([ \\t]+)- name: ${ctx}\\n[ \\t]+count: \\d+$`, 'gm'), (m) => `${m[1]}- name: ${name}\n${m[1]}  count: 2`, f, "a context's entry in replicas"),
     'k8s/overlays/production/pdb.yaml': (t, f) => insertDocAfterLast(t, f, 'PodDisruptionBudget', name, isContext('PodDisruptionBudget'), k8sPdb(name)),
   };
   // Every edit first, then every write: a missing anchor leaves all files as they were.
@@ -555,7 +555,13 @@ export function writeKubernetesManifests(root: string, names: NewContextNames, p
     const full = join(root, path);
     if (!existsSync(full)) throw new AnchorMissing(`${path}: not found`);
     const before = readFileSync(full, 'utf8');
-    const after = edit(before, path);
+    let after: string;
+    try {
+      after = edit(before, path);
+    } catch (e) {
+      if (e instanceof AnchorMissing) e.message += `. No manifest under k8s/ was written: give the file back the shape the generator expects (as in main: one entry per context) or add ${name}'s entries by hand (as timeline's).`;
+      throw e;
+    }
     if (after !== before) changed.push({ path, text: after });
   }
   const base = `k8s/base/${name}.yaml`;
