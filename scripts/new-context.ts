@@ -10,8 +10,10 @@
 //                      every context's *_init holds it), and its generated client
 //   subgraphs/registry.ts  one line;  supergraph.yaml  one entry
 //   router/supergraph.graphql and router/public-schema.graphql  composed again;
+//   k8s/base/<name>.yaml  its Deployment, Service and ServiceAccount; and its entry in each
+//                      shared manifest (router URL, migrations Job, NetworkPolicy, dev Secret,
+//                      production replicas + PDB, CloudNativePG Cluster): writeKubernetesManifests
 //   k8s/components/monitoring  regenerated (npm run monitoring:generate)
-// Not written: its Kubernetes manifests (k8s/base; test/contracts/k8s.test.ts lists what is missing).
 // Then: `npx jest subgraphs/<name>` and `npm start`. Guide: docs/new-context.md.
 //
 // Exit codes: 0 written, 1 refused (bad or taken name, port taken), 2 a step failed (what
@@ -58,10 +60,15 @@ export function checkName(name: string | undefined, existing: string[]): NewCont
 
 /** Contexts that exist in any of the places a context lives: registry, supergraph.yaml, subgraphs/, prisma/. */
 function existingContexts(): string[] {
-  const registry = [...readFileSync(REGISTRY, 'utf8').matchAll(/^\s{2}(\w+): \{ port:/gm)].map((m) => m[1]);
+  const registry = registryContexts();
   const yaml = Object.keys((YAML.parse(readFileSync(SUPERGRAPH_YAML, 'utf8')) as { subgraphs: object }).subgraphs);
   const dirs = (d: string) => readdirSync(join(ROOT, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   return [...new Set([...registry, ...yaml, ...dirs('subgraphs'), ...dirs('prisma')])];
+}
+
+/** The contexts of subgraphs/registry.ts, in its order. */
+function registryContexts(): string[] {
+  return [...readFileSync(REGISTRY, 'utf8').matchAll(/^\s{2}(\w+): \{ port:/gm)].map((m) => m[1]);
 }
 
 function registryPorts(): number[] {
@@ -238,6 +245,338 @@ test('only customers read it; only the router may call the subgraph', async () =
 });
 `;
 
+// ---- Kubernetes (k8s/): what test/contracts/k8s.test.ts asks of every registry context ----
+//
+// A PostgreSQL context reached only by the router (it calls no one synchronously), as timeline:
+// k8s/base/<name>.yaml is written whole; every other file gets its entry inserted after the
+// last existing context's one (anchors below), never rewritten. An entry already there is
+// left alone (a second run changes nothing); a missing anchor stops the step before any file
+// is written, naming the file and what it looked for.
+
+const k8sBase = ({ name }: NewContextNames, port: number) => {
+  const NAME = name.toUpperCase();
+  return `# ${name}: written by \`npm run new:context\` (a read model of ordering's OrderPlaced; reached by the router only).
+# Probes, resources, securityContext, preStop and the shared env come from patches/process-defaults.yaml.
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${name}
+  labels:
+    app.kubernetes.io/name: ${name}
+    app.kubernetes.io/component: subgraph
+# No process talks to the Kubernetes API.
+automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+  labels:
+    app.kubernetes.io/name: ${name}
+    app.kubernetes.io/component: subgraph
+spec:
+  selector:
+    app.kubernetes.io/name: ${name}
+  ports:
+    - name: http
+      port: ${port}
+      targetPort: http
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels:
+    app.kubernetes.io/name: ${name}
+    app.kubernetes.io/component: subgraph
+spec:
+  # No replicas here: overlays set them, or an HPA owns them (an applied number would undo its scaling).
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      # A new pod must be ready before an old one goes: capacity never drops during a rollout.
+      maxSurge: 1
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ${name}
+        app.kubernetes.io/component: subgraph
+    spec:
+      serviceAccountName: ${name}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: ${name}
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: ${name}
+      containers:
+        - name: app
+          image: ordergraph
+          args: [dist/subgraphs/${name}/main.js]
+          ports:
+            - name: http
+              containerPort: ${port}
+          env:
+            - name: PORT
+              value: "${port}"
+            - name: DATABASE_URL_${NAME}
+              valueFrom:
+                secretKeyRef:
+                  name: ordergraph-db
+                  key: DATABASE_URL_${NAME}
+`;
+};
+
+const k8sRouterOnlyPolicy = (name: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${name}
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: router
+      ports:
+        - port: http`;
+
+const k8sCnpgCluster = (name: string) => `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ${name}-db
+  labels:
+    app.kubernetes.io/name: ${name}-db
+    app.kubernetes.io/component: database
+    ordergraph.dev/context: ${name}
+spec:
+  instances: 3
+  imageName: ghcr.io/cloudnative-pg/postgresql:15.10
+  primaryUpdateStrategy: unsupervised
+  bootstrap:
+    initdb:
+      database: ${name}
+      owner: ${name}
+  storage:
+    size: 10Gi
+  resources:
+    requests:
+      cpu: 250m
+      memory: 512Mi
+    limits:
+      cpu: "2"
+      memory: 1Gi
+  affinity:
+    enablePodAntiAffinity: true
+    topologyKey: kubernetes.io/hostname
+    podAntiAffinityType: required
+  inheritedMetadata:
+    labels:
+      ordergraph.dev/context: ${name}`;
+
+const k8sCnpgPolicy = (name: string) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${name}-db
+spec:
+  podSelector:
+    matchLabels:
+      cnpg.io/cluster: ${name}-db
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: ${name}
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/component: migrations
+        - podSelector:
+            matchLabels:
+              cnpg.io/cluster: ${name}-db
+      ports:
+        - port: 5432
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: cnpg-system
+      ports:
+        - port: 8000
+        - port: 5432`;
+
+/** The env entry CloudNativePG's Secret gives a container (components/cnpg/patches.yaml), at indent `i`. */
+const cnpgEnv = (name: string, i: string) =>
+  `${i}- name: DATABASE_URL_${name.toUpperCase()}\n${i}  valueFrom:\n${i}    secretKeyRef:\n${i}      name: ${name}-db-app\n${i}      key: uri`;
+
+const k8sCnpgDeploymentPatch = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          env:
+${cnpgEnv(name, '            ')}`;
+
+const k8sPdb = (name: string) => `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: ${name}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}`;
+
+/** A k8s file's anchor was not found: nothing was written by the Kubernetes step. */
+class AnchorMissing extends Error {}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Inserts `entry(match)` as new line(s) after the last match of `anchor` (a multi-line regex with the g flag); throws AnchorMissing when none matches. */
+function insertAfterLast(text: string, anchor: RegExp, entry: (m: RegExpMatchArray) => string, file: string, what: string): string {
+  const last = [...text.matchAll(anchor)].pop();
+  if (!last || last.index === undefined) throw new AnchorMissing(`${file}: ${what} not found (looked for ${anchor})`);
+  const at = last.index + last[0].length;
+  return `${text.slice(0, at)}\n${entry(last)}${text.slice(at)}`;
+}
+
+/**
+ * The documents of a multi-document YAML file as the text between its `---` lines, each with
+ * its parsed value (the text is kept: comments and layout survive an insertion).
+ */
+function yamlDocs(text: string, file: string): { text: string; value: any }[] {
+  return text.split(/\n---\n/).map((t, i) => {
+    try {
+      return { text: t, value: YAML.parse(t) };
+    } catch (e) {
+      throw new AnchorMissing(`${file}: document ${i + 1} does not parse as YAML (${(e as Error).message.split('\n')[0]})`);
+    }
+  });
+}
+
+/**
+ * Inserts the document `doc` after the last document that `isAnchor` selects (the last
+ * existing context's), keeping the file's spacing around `---`; unchanged when a document
+ * of `kind` named `docName` is there already.
+ */
+function insertDocAfterLast(text: string, file: string, kind: string, docName: string, isAnchor: (v: any) => boolean, doc: string): string {
+  const docs = yamlDocs(text, file);
+  if (docs.some((d) => d.value?.kind === kind && d.value?.metadata?.name === docName)) return text;
+  const i = docs.map((d) => isAnchor(d.value)).lastIndexOf(true);
+  if (i < 0) throw new AnchorMissing(`${file}: no ${kind} of an existing context to insert ${kind} ${docName} after`);
+  const trailing = /\n*$/.exec(docs[i].text)![0];
+  const parts = docs.map((d) => d.text);
+  parts.splice(i + 1, 0, doc.trimEnd() + trailing);
+  return parts.join('\n---\n');
+}
+
+/**
+ * Writes the context's Kubernetes manifests under `root`/k8s (see the comment above): its
+ * Deployment, Service and ServiceAccount, the router's SUBGRAPH_URL_<NAME>, the migrations
+ * Job's entry, its NetworkPolicy, the dev Secret's DATABASE_URL_<NAME>, production's replicas
+ * (2) and PodDisruptionBudget, and its CloudNativePG Cluster, database NetworkPolicy and
+ * Secret references. `existing`: the registry's contexts before this one (the anchors).
+ * Idempotent. Returns the paths it changed, relative to `root`.
+ * @throws AnchorMissing (before writing anything) when a file does not have the shape it expects.
+ */
+export function writeKubernetesManifests(root: string, names: NewContextNames, port: number, existing: string[]): string[] {
+  const { name } = names;
+  const NAME = name.toUpperCase();
+  const ctx = `(?:${existing.map(escapeRe).join('|')})`;
+  const isContext = (kind: string, suffix = '') => (v: any) => v?.kind === kind && existing.some((c) => v?.metadata?.name === `${c}${suffix}`);
+  const edits: Record<string, (text: string, file: string) => string> = {
+    'k8s/base/kustomization.yaml': (t, f) =>
+      new RegExp(`^[ \\t]+- ${name}\\.yaml$`, 'm').test(t) ? t : insertAfterLast(t, new RegExp(`^([ \\t]+)- ${ctx}\\.yaml$`, 'gm'), (m) => `${m[1]}- ${name}.yaml`, f, "a context's line in resources"),
+    'k8s/base/config.env': (t, f) =>
+      new RegExp(`^SUBGRAPH_URL_${NAME}=`, 'm').test(t) ? t : insertAfterLast(t, /^SUBGRAPH_URL_\w+=.*$/gm, () => `SUBGRAPH_URL_${NAME}=http://${name}:${port}/graphql`, f, 'a SUBGRAPH_URL_<CONTEXT> line'),
+    'k8s/base/migrations-job.yaml': (t, f) => {
+      const list = /^([ \t]+- name: MIGRATE_CONTEXTS\n[ \t]+value: )([a-z0-9,]+)$/m.exec(t);
+      if (!list) throw new AnchorMissing(`${f}: the MIGRATE_CONTEXTS entry (- name: MIGRATE_CONTEXTS / value: a,b,c) not found`);
+      if (!list[2].split(',').includes(name)) t = t.replace(list[0], `${list[1]}${list[2]},${name}`);
+      if (new RegExp(`- name: DATABASE_URL_${NAME}\\n`).test(t)) return t;
+      return insertAfterLast(
+        t,
+        /^([ \t]+)- name: DATABASE_URL_(\w+)\n[ \t]+valueFrom: \{secretKeyRef: \{name: ordergraph-db, key: DATABASE_URL_\2\}\}$/gm,
+        (m) => `${m[1]}- name: DATABASE_URL_${NAME}\n${m[1]}  valueFrom: {secretKeyRef: {name: ordergraph-db, key: DATABASE_URL_${NAME}}}`,
+        f,
+        'a DATABASE_URL_<CONTEXT> env entry from the ordergraph-db Secret',
+      );
+    },
+    'k8s/base/network-policies.yaml': (t, f) => insertDocAfterLast(t, f, 'NetworkPolicy', name, isContext('NetworkPolicy'), k8sRouterOnlyPolicy(name)),
+    'k8s/components/cnpg/clusters.yaml': (t, f) => insertDocAfterLast(t, f, 'Cluster', `${name}-db`, isContext('Cluster', '-db'), k8sCnpgCluster(name)),
+    'k8s/components/cnpg/network-policies.yaml': (t, f) => insertDocAfterLast(t, f, 'NetworkPolicy', `${name}-db`, isContext('NetworkPolicy', '-db'), k8sCnpgPolicy(name)),
+    'k8s/components/cnpg/patches.yaml': (t, f) => {
+      t = insertDocAfterLast(t, f, 'Deployment', name, isContext('Deployment'), k8sCnpgDeploymentPatch(name));
+      const docs = t.split(/\n---\n/);
+      const job = yamlDocs(t, f).findIndex((d) => d.value?.kind === 'Job' && d.value?.metadata?.name === 'migrate');
+      if (job < 0) throw new AnchorMissing(`${f}: the migrate Job's patch not found`);
+      if (!docs[job].includes(`- name: DATABASE_URL_${NAME}\n`)) {
+        docs[job] = insertAfterLast(
+          docs[job],
+          /^([ \t]+)- name: DATABASE_URL_\w+\n[ \t]+valueFrom:\n[ \t]+secretKeyRef:\n[ \t]+name: [a-z0-9]+-db-app\n[ \t]+key: uri$/gm,
+          (m) => cnpgEnv(name, m[1]),
+          f,
+          "a DATABASE_URL_<CONTEXT> entry in the migrate Job's patch",
+        );
+      }
+      return docs.join('\n---\n');
+    },
+    'k8s/overlays/dev/kustomization.yaml': (t, f) =>
+      new RegExp(`^[ \\t]+- DATABASE_URL_${NAME}=`, 'm').test(t)
+        ? t
+        : insertAfterLast(t, /^([ \t]+- )DATABASE_URL_\w+=(\S*\/)ordergraph_\w+$/gm, (m) => `${m[1]}DATABASE_URL_${NAME}=${m[2]}ordergraph_${name}`, f, "a DATABASE_URL_<CONTEXT> literal of the ordergraph-db secretGenerator"),
+    'k8s/overlays/production/kustomization.yaml': (t, f) =>
+      new RegExp(`^[ \\t]+- name: ${name}\\n[ \\t]+count:`, 'm').test(t)
+        ? t
+        : insertAfterLast(t, new RegExp(`^([ \\t]+)- name: ${ctx}\\n[ \\t]+count: \\d+$`, 'gm'), (m) => `${m[1]}- name: ${name}\n${m[1]}  count: 2`, f, "a context's entry in replicas"),
+    'k8s/overlays/production/pdb.yaml': (t, f) => insertDocAfterLast(t, f, 'PodDisruptionBudget', name, isContext('PodDisruptionBudget'), k8sPdb(name)),
+  };
+  // Every edit first, then every write: a missing anchor leaves all files as they were.
+  const changed: { path: string; text: string }[] = [];
+  for (const [path, edit] of Object.entries(edits)) {
+    const full = join(root, path);
+    if (!existsSync(full)) throw new AnchorMissing(`${path}: not found`);
+    const before = readFileSync(full, 'utf8');
+    let after: string;
+    try {
+      after = edit(before, path);
+    } catch (e) {
+      if (e instanceof AnchorMissing) e.message += `. No manifest under k8s/ was written: give the file back the shape the generator expects (as in main: one entry per context) or add ${name}'s entries by hand (as timeline's).`;
+      throw e;
+    }
+    if (after !== before) changed.push({ path, text: after });
+  }
+  const base = `k8s/base/${name}.yaml`;
+  const written: string[] = [];
+  if (!existsSync(join(root, base))) {
+    writeFileSync(join(root, base), k8sBase(names, port), { flag: 'wx' });
+    written.push(base);
+  }
+  for (const c of changed) {
+    writeFileSync(join(root, c.path), c.text);
+    written.push(c.path);
+  }
+  return written;
+}
+
 // ---- steps ----
 
 function run(args: string[], what: string): void {
@@ -260,6 +599,7 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
   const { name } = names;
   const ports = registryPorts();
   const port = opts.port ?? Math.max(...ports) + 1;
+  const registered = registryContexts();
   if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Refused(`invalid port ${opts.port}`);
   if (ports.includes(port) || port === 4000) throw new Refused(`port ${port} is taken by another context or the router`);
 
@@ -311,6 +651,9 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
     );
     written.push('supergraph.yaml');
 
+    // Its Kubernetes manifests (k8s/): a file of its own and an entry in each shared one.
+    written.push(...writeKubernetesManifests(ROOT, names, port, registered));
+
     // Composition refreshed (npm run compose) and the public API recorded (schema:check --write): additions only.
     const sdl = composeSupergraph(SUPERGRAPH_YAML);
     writeFileSync(SUPERGRAPH_FILE, sdl);
@@ -331,7 +674,7 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
 function main() {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: npm run new:context -- <name> [--port <port>]\n\nCreates subgraphs/<name>/ and prisma/<name>/, registers the context and composes the supergraph. See docs/new-context.md.');
+    console.log('Usage: npm run new:context -- <name> [--port <port>]\n\nCreates subgraphs/<name>/ and prisma/<name>/, registers the context, composes the supergraph and writes its Kubernetes manifests (k8s/). See docs/new-context.md.');
     return;
   }
   if (positionals.length > 1) throw new Refused(`one name, please (got ${positionals.join(' ')})`);

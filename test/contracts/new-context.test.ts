@@ -3,19 +3,22 @@
 // the composed router (real, in-process) then serves the new subgraph, started from the copy
 // as its own process next to catalog, ordering and payment, and the new context's sample
 // policy turns a paid order (ordering's OrderPlaced, on a real nats-server) into its read model.
+// Its Kubernetes manifests: both overlays of the copy render with the real kustomize and pass
+// test/contracts/k8s.test.ts run inside the copy (whose registry holds the new context).
 import { execFile, type ChildProcess } from 'node:child_process';
 import { built, spawnChild } from '../support/children';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { composeSupergraph, subgraphsOf } from '../../router/compose';
-import { checkName } from '../../scripts/new-context';
+import { checkName, writeKubernetesManifests } from '../../scripts/new-context';
 import { CONTEXT_NAMES, CONTEXTS } from '../../subgraphs/registry';
 import { freePort, waitFor } from '../support/ports';
 import { createTestDatabases, type TestDatabases } from '../support/postgres';
+import { named, render } from './k8s-render';
 import { startStack, type Stack } from '../support/stack';
 
 const ROOT = resolve(__dirname, '../..');
@@ -109,6 +112,106 @@ test('composition is refreshed: the committed supergraph of the copy is its comp
   expect(readFileSync(join(copy, 'router', 'public-schema.graphql'), 'utf8')).toMatch(/loyaltyMyOrders: LoyaltyCustomerOrders!/);
   // The monitoring component, generated from the registry, watches it too.
   expect(readFileSync(join(copy, 'k8s', 'components', 'monitoring', 'service-monitors.yaml'), 'utf8')).toMatch(new RegExp(`name: ${NAME}\\b`));
+});
+
+describe('its Kubernetes manifests', () => {
+  /** Every text file under k8s/ (the generated monitoring component aside), by path. */
+  const k8sFiles = (root: string) => Object.keys(hashes(root, ['k8s'], (p) => p.startsWith('k8s/components/monitoring'))).sort();
+
+  test('it writes k8s/base/<name>.yaml and only adds lines to the shared manifests (MIGRATE_CONTEXTS gains its name)', () => {
+    expect(generated.stdout).toContain(`k8s/base/${NAME}.yaml`);
+    expect(k8sFiles(copy)).toEqual([...k8sFiles(ROOT), `k8s/base/${NAME}.yaml`].sort());
+    const changed: string[] = [];
+    for (const path of k8sFiles(ROOT)) {
+      const before = readFileSync(join(ROOT, path), 'utf8').split('\n');
+      const after = readFileSync(join(copy, path), 'utf8')
+        .replace(new RegExp(`^(\\s+value: [a-z0-9,]+),${NAME}$`, 'm'), '$1')
+        .split('\n');
+      if (after.join('\n') === before.join('\n')) continue;
+      changed.push(path);
+      // The old lines, in order, are all still there: the generator inserted, it rewrote nothing.
+      let i = 0;
+      for (const line of after) if (line === before[i]) i++;
+      expect({ path, keptInOrder: i }).toEqual({ path, keptInOrder: before.length });
+    }
+    expect(changed.sort()).toEqual(
+      [
+        'k8s/base/config.env',
+        'k8s/base/kustomization.yaml',
+        'k8s/base/migrations-job.yaml',
+        'k8s/base/network-policies.yaml',
+        'k8s/components/cnpg/clusters.yaml',
+        'k8s/components/cnpg/network-policies.yaml',
+        'k8s/components/cnpg/patches.yaml',
+        'k8s/overlays/dev/kustomization.yaml',
+        'k8s/overlays/production/kustomization.yaml',
+        'k8s/overlays/production/pdb.yaml',
+      ].sort(),
+    );
+  });
+
+  test('a second run changes nothing; a manifest without the expected anchor stops the step before any file is written', () => {
+    const names = { name: NAME, pascal: 'Loyalty' };
+    const k8sBefore = hashes(copy, ['k8s']);
+    expect(writeKubernetesManifests(copy, names, PORT, CONTEXT_NAMES)).toEqual([]);
+    expect(hashes(copy, ['k8s'])).toEqual(k8sBefore);
+
+    const other = mkdtempSync(join(tmpdir(), 'og-new-context-k8s-'));
+    try {
+      cpSync(join(ROOT, 'k8s'), join(other, 'k8s'), { recursive: true });
+      // A config.env whose router URLs were renamed: no SUBGRAPH_URL_<CONTEXT> line to follow.
+      const env = join(other, 'k8s', 'base', 'config.env');
+      writeFileSync(env, readFileSync(env, 'utf8').replaceAll('SUBGRAPH_URL_', 'ROUTER_SUBGRAPH_'));
+      const untouched = hashes(other, ['k8s']);
+      expect(() => writeKubernetesManifests(other, { name: 'ledger', pascal: 'Ledger' }, PORT + 1, CONTEXT_NAMES)).toThrow(/k8s\/base\/config\.env: a SUBGRAPH_URL_<CONTEXT> line not found/);
+      expect(hashes(other, ['k8s'])).toEqual(untouched);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test('both overlays of the copy render with it: its Deployment in each, its database in dev, its Cluster and PDB in production', () => {
+    const dev = render(join(copy, 'k8s', 'overlays', 'dev'));
+    const production = render(join(copy, 'k8s', 'overlays', 'production'));
+    for (const objects of [dev, production]) {
+      expect(named(objects, 'Deployment', NAME).spec.template.spec.containers[0].args).toEqual([`dist/subgraphs/${NAME}/main.js`]);
+      expect(named(objects, 'Service', NAME).spec.ports[0].port).toBe(PORT);
+    }
+    const devDb = dev.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('ordergraph-db'))!;
+    expect(Buffer.from(devDb.data[`DATABASE_URL_${NAME.toUpperCase()}`], 'base64').toString()).toMatch(new RegExp(`/ordergraph_${NAME}$`));
+    expect(named(production, 'Cluster', `${NAME}-db`).spec.bootstrap.initdb.database).toBe(NAME);
+    expect(named(production, 'PodDisruptionBudget', NAME).spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': NAME });
+    expect(named(production, 'Deployment', NAME).spec.replicas).toBe(2);
+  });
+
+  test("the copy passes test/contracts/k8s.test.ts, every check of which covers each of the copy's registry contexts", async () => {
+    // Jest in the copy, on its k8s test alone: its global setup (build, PostgreSQL) is not needed to render manifests.
+    const aside = mkdtempSync(join(tmpdir(), 'og-new-context-jest-'));
+    try {
+      const noop = join(aside, 'noop.js');
+      writeFileSync(noop, 'module.exports = async () => {};\n');
+      const report = join(aside, 'report.json');
+      const child = spawnChild(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--globalSetup', noop, '--globalTeardown', noop, '--json', '--outputFile', report, 'test/contracts/k8s.test.ts'],
+        { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect({ report: existsSync(report), output: existsSync(report) ? '' : output.slice(-4000) }).toEqual({ report: true, output: '' });
+      const result = JSON.parse(readFileSync(report, 'utf8'));
+      const files = result.testResults.map((f: any) => relative(copy, f.name));
+      const failed = result.testResults.flatMap((f: any) => f.assertionResults.filter((a: any) => a.status !== 'passed').map((a: any) => `${a.fullName}: ${a.failureMessages.join('\n').slice(0, 1500)}`));
+      // A file that cannot even load (kustomize refuses to render) fails as a whole: its message.
+      const broken = result.testResults.filter((f: any) => f.status === 'failed' && f.assertionResults.length === 0).map((f: any) => String(f.message).slice(0, 3000));
+      expect({ code, files, broken, failed }).toEqual({ code: 0, files: ['test/contracts/k8s.test.ts'], broken: [], failed: [] });
+      expect(result.numPassedTests).toBeGreaterThan(20);
+    } finally {
+      rmSync(aside, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
 
 describe('started with the others behind the composed router', () => {
