@@ -75,7 +75,7 @@ export class OutboxRelay {
     } = { pollMs: 1000 },
   ) {
     this.sql = platformSqlFor(db);
-    this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
+    this.loop = new WakeLoop(() => this.pass(true), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
     this.metrics = opts.metrics?.outbox();
     this.metrics?.readBacklog(() => this.backlog());
   }
@@ -106,7 +106,12 @@ export class OutboxRelay {
   }
 
   /** Publishes every row that is due; returns how many were sent. */
-  async drain(): Promise<number> {
+  drain(): Promise<number> {
+    return this.pass(false);
+  }
+
+  /** One pass over what is due; the running relay's pass ends early once it is stopped (the rest stays due). */
+  private async pass(untilStopped: boolean): Promise<number> {
     const limit = this.opts.batchSize ?? 256;
     let sent = 0;
     let healed = false;
@@ -153,7 +158,7 @@ export class OutboxRelay {
         return sent;
       }
       // A short batch was everything that was due: no need to ask again (a commit meanwhile wakes another pass).
-      if (rows.length < limit || this.loop.stopped) return sent;
+      if (rows.length < limit || (untilStopped && this.loop.stopped)) return sent;
     }
   }
 
