@@ -39,9 +39,9 @@ export const healthEnvShape = {
 };
 
 /**
- * The event machinery's tuning and retention, every context process (issue 13 points 3 and 4;
- * README "Event throughput and retention"). Checked together by `eventSettingsProblems`:
- * what is pruned must be older than anything that can still arrive twice.
+ * The event machinery's tuning and retention, every context process (issue 13 points 3 and 4).
+ * Checked together by `eventSettingsProblems`: what is pruned must be older than anything
+ * that can still arrive twice.
  */
 export const eventEnvShape = {
   /** Outbox rows one relay pass reads and publishes at once (all in flight, acks awaited together). */

@@ -201,7 +201,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   for (const c of consumers) await c.prepare();
   await parts.start?.();
   relay.start();
-  // Sent outbox rows and processed markers older than their retention go (README "Event throughput and retention").
+  // Sent outbox rows and processed markers older than their retention go (issue 13 point 4).
   const stopPruner = startEventPruner(
     db,
     { outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedRetentionMs: config.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000, intervalMs: config.PRUNE_INTERVAL_MS },
