@@ -38,6 +38,84 @@ export const healthEnvShape = {
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
 };
 
+/**
+ * The event machinery's tuning and retention, every context process (issue 13 points 3 and 4).
+ * Checked together by `eventSettingsProblems`: what is pruned must be older than anything
+ * that can still arrive twice.
+ */
+export const eventEnvShape = {
+  /** Outbox rows one relay pass reads and publishes at once (all in flight, acks awaited together). */
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Messages a durable consumer pulls per request (JetStream max_messages). */
+  CONSUMER_BATCH: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Messages a consumer handles at once, each of another order (ordering key); 1: one at a time. */
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** JetStream's duplicate window per stream (msgID de-duplication of the relay's republishes). */
+  NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** Oldest message an event stream keeps, in hours; 0 keeps every message (not for production). */
+  NATS_STREAM_MAX_AGE_HOURS: z.coerce.number().min(0).default(168),
+  /** Size cap of every stream in bytes; -1 none. A fact stream refuses new messages when full, an event stream drops its oldest. */
+  NATS_STREAM_MAX_BYTES: z.coerce.number().int().min(-1).default(-1),
+  /** Contexts whose stream holds reference facts a late consumer must still find (catalog's products): no age limit. */
+  NATS_FACT_STREAMS: z
+    .string()
+    .default('catalog')
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+  /** Sent outbox rows are deleted this many hours after they were sent. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  /** "Event processed" markers are deleted this many hours after processing. */
+  PROCESSED_EVENT_RETENTION_HOURS: z.coerce.number().positive().default(168),
+  /** How often a context prunes sent outbox rows and old processed markers. */
+  PRUNE_INTERVAL_MS: z.coerce.number().int().min(1000).default(600_000),
+};
+
+/** The longest time after its first delivery that a message can still be delivered again, in ms (ack wait + back-off per attempt). */
+export function longestRedeliveryMs(maxDeliver: number, ackWaitMs = 30_000): number {
+  // platform/consumer.ts: nak after min(60 s, 500 ms · 2^(n-1)) (+20 % jitter), or ack wait when a handler died.
+  let total = 0;
+  for (let n = 1; n <= maxDeliver; n++) total += ackWaitMs + Math.min(60_000, 500 * 2 ** (n - 1)) * 1.2;
+  return total;
+}
+
+/**
+ * Why the retention settings are unsafe, or [] when they are fine:
+ *  - a sent outbox row must outlive JetStream's duplicate window (a republish after a crash
+ *    is dropped only within it; the row is the record of what was published);
+ *  - a processed marker must outlive the duplicate window and the longest redelivery (a
+ *    redelivered event whose marker is gone would take effect twice), and every message its
+ *    stream still holds (a durable consumer recreated on the server starts at the stream's
+ *    first message and relies on the markers to skip what was applied).
+ */
+export function eventSettingsProblems(c: {
+  NATS_DUPLICATE_WINDOW_SECONDS: number;
+  NATS_STREAM_MAX_AGE_HOURS: number;
+  OUTBOX_RETENTION_HOURS: number;
+  PROCESSED_EVENT_RETENTION_HOURS: number;
+  CONSUMER_MAX_DELIVER: number;
+}): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+  const dupMs = c.NATS_DUPLICATE_WINDOW_SECONDS * 1000;
+  if (c.OUTBOX_RETENTION_HOURS * 3_600_000 <= dupMs) {
+    problems.push({ path: 'OUTBOX_RETENTION_HOURS', message: `must be longer than JetStream's duplicate window (NATS_DUPLICATE_WINDOW_SECONDS = ${hours(dupMs)})` });
+  }
+  const redeliveryMs = longestRedeliveryMs(c.CONSUMER_MAX_DELIVER);
+  const neededMs = Math.max(dupMs, redeliveryMs);
+  if (c.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000 <= neededMs) {
+    problems.push({
+      path: 'PROCESSED_EVENT_RETENTION_HOURS',
+      message: `must be longer than JetStream's duplicate window and the longest redelivery (CONSUMER_MAX_DELIVER = ${c.CONSUMER_MAX_DELIVER}: ${hours(neededMs)})`,
+    });
+  }
+  if (c.NATS_STREAM_MAX_AGE_HOURS === 0 || c.PROCESSED_EVENT_RETENTION_HOURS < c.NATS_STREAM_MAX_AGE_HOURS) {
+    problems.push({
+      path: 'PROCESSED_EVENT_RETENTION_HOURS',
+      message: `must be at least NATS_STREAM_MAX_AGE_HOURS (${c.NATS_STREAM_MAX_AGE_HOURS === 0 ? 'no age limit: streams keep everything, so markers cannot be pruned' : `${c.NATS_STREAM_MAX_AGE_HOURS} h`}): a recreated consumer replays what its stream still holds`,
+    });
+  }
+  return problems;
+}
+
 /** pino's levels (platform/logger.ts); `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -52,7 +130,8 @@ export const logEnvShape = {
 export const portSchema = z.coerce.number({ message: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)');
 
 /** Settings every context process shares. */
-export const baseEnvSchema = z.object({
+export const baseEnvSchema = z
+  .object({
   ...logEnvShape,
   /** Unset: the context's default port (subgraphs/registry.ts). */
   PORT: portSchema.optional(),
@@ -66,7 +145,11 @@ export const baseEnvSchema = z.object({
   CONSUMER_MAX_DELIVER: z.coerce.number().int().min(1).default(5),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
   ...healthEnvShape,
-});
+  ...eventEnvShape,
+})
+  .superRefine((c, ctx) => {
+    for (const p of eventSettingsProblems(c)) ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
+  });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
 /** Parses env with a schema; on failure prints every problem at once and exits (fail fast at start-up). */

@@ -34,6 +34,19 @@ export interface Policy<Tx extends RawSql, C extends EventContract = EventContra
    * than the durable consumer gets the stream's history first (platform/new-database-replay.ts).
    */
   replayIntoNewDatabase?: boolean;
+  /**
+   * Events of one key are handled one after another in stream order; events of different
+   * keys concurrently (up to the consumer's `concurrency`). Default: the envelope's
+   * correlation id (the order, the reservation, the mission). A policy whose effect touches
+   * state shared by several cases (a customer's missions) keys by that state instead.
+   */
+  orderingKey?(data: EventData<C>, envelope: Envelope<EventData<C>>): string;
+  /**
+   * False for a valid event this policy has nothing to do with (another context's message
+   * request): it is acknowledged without a transaction or a processed marker. Only for events
+   * whose `handle` would change nothing, so skipping is as idempotent as handling.
+   */
+  accepts?(data: EventData<C>, envelope: Envelope<EventData<C>>): boolean;
 }
 
 /** A message's place in its JetStream stream (the stream sequence is unique and increasing per stream). */
@@ -51,8 +64,10 @@ export interface ConsumerOptions {
   maxDeliver: number;
   /** How long JetStream waits for an ack before redelivering (a crashed handler). */
   ackWaitMs?: number;
-  /** Messages fetched ahead of processing; processing is sequential per policy. */
+  /** Messages pulled per request (JetStream `max_messages` of the pull; default 64). */
   batch?: number;
+  /** Messages handled at once, each of another ordering key (default 8; 1 handles one message at a time). */
+  concurrency?: number;
   /** Called after a handler's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
   /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
@@ -61,13 +76,17 @@ export interface ConsumerOptions {
   metrics?: Metrics;
 }
 
-export type Outcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
+/** `skipped`: a valid event the policy does not handle (`accepts` said no), acknowledged. */
+export type Outcome = 'processed' | 'duplicate' | 'skipped' | 'retry' | 'dead-lettered';
 
 /**
  * One durable pull consumer per (context, policy), shared by every replica of the
- * context (each event goes to one replica). Per message: validate against the
- * producer's contract; run the effect and record "event processed" in one
- * transaction (a redelivered event is skipped); ack after commit; nak with
+ * context (each event goes to one replica). Messages are pulled in batches and handled
+ * concurrently across ordering keys (the correlation id unless the policy says otherwise),
+ * one after another within a key, so the events of one order keep their stream order.
+ * Per message: validate against the producer's contract; run the effect and record "event
+ * processed" in one transaction (a redelivered event is skipped); ack after commit (without
+ * waiting for the server: a lost ack is a redelivery, which the marker makes a duplicate); nak with
  * back-off on a transient failure; after `maxDeliver` attempts, or at once for a
  * message that can never succeed, write a dead-letter record and terminate it.
  * Self-healing: when the server no longer has the consumer (or its stream), it is
@@ -160,7 +179,7 @@ export class PolicyConsumer<Tx extends RawSql> {
 
   private async consume(): Promise<void> {
     const consumer = await this.js.consumers.get(this.stream, this.durable);
-    const messages = await consumer.consume({ max_messages: this.opts.batch ?? 32 });
+    const messages = await consumer.consume({ max_messages: this.opts.batch ?? 64 });
     this.messages = messages;
     // The client re-checks its consumer after a reconnect or missed heartbeats and reports a
     // missing one here, but never recreates it: we do (a server that lost its store).
@@ -173,14 +192,29 @@ export class PolicyConsumer<Tx extends RawSql> {
       }
     })().catch(() => undefined);
     this.loop = (async () => {
+      const limit = Math.max(1, this.opts.concurrency ?? 8);
+      // The last message in hand per ordering key; a key's next message waits for it.
+      const lanes = new Map<string, Promise<void>>();
+      let inFlight = 0;
+      let slotFreed: (() => void) | undefined;
       for await (const m of messages) {
-        const started = performance.now();
-        const outcome = await this.process(m);
-        this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
-        this.onOutcome?.(outcome, m.subject);
+        const parsed = this.parse(m);
+        const key = parsed.env ? this.keyOf(parsed.env) : `invalid:${m.seq}`;
+        const before = lanes.get(key);
+        const run = (before ?? Promise.resolve()).then(() => this.handle(m, parsed));
+        const tail: Promise<void> = run.then(() => {
+          if (lanes.get(key) === tail) lanes.delete(key);
+          inFlight--;
+          slotFreed?.();
+        });
+        lanes.set(key, tail);
+        inFlight++;
+        while (inFlight >= limit) await new Promise<void>((r) => (slotFreed = r));
         // Let probes, requests and the other consumers in between two messages of a backlog.
         await nextTurn();
       }
+      // stop(): the messages in hand finish (and are acked) before the loop ends.
+      await Promise.all(lanes.values());
     })()
       .catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'))
       .finally(() => {
@@ -215,22 +249,49 @@ export class PolicyConsumer<Tx extends RawSql> {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.recovery;
-    // Stop fetching; the message in hand finishes (and is acked) before the loop ends.
+    // Stop fetching; the messages in hand finish (and are acked) before the loop ends.
     this.messages?.stop();
     await this.loop;
   }
 
-  private async process(m: JsMsg): Promise<Outcome> {
+  /** The envelope of a message, or why it is not a valid event of this policy. */
+  private parse(m: JsMsg): { raw: string; env?: Envelope; error?: string } {
     const raw = m.string();
-    const attempt = m.info.deliveryCount;
-    let env: Envelope;
     try {
-      env = this.parse(raw);
+      return { raw, env: this.parseRaw(raw) };
     } catch (e) {
-      await this.deadLetter(m, raw, null, `invalid event: ${(e as Error).message}`, attempt);
+      return { raw, error: (e as Error).message };
+    }
+  }
+
+  private keyOf(env: Envelope): string {
+    return this.p.orderingKey ? this.p.orderingKey(env.data as never, env as never) : env.correlationId;
+  }
+
+  /** Handles one message to its outcome; never throws (a failure is logged, the message left to redelivery). */
+  private async handle(m: JsMsg, parsed: { raw: string; env?: Envelope; error?: string }): Promise<void> {
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await this.process(m, parsed);
+    } catch (e) {
+      this.log.error({ err: e, consumer: this.durable, seq: m.seq }, 'handling an event failed unexpectedly; it will be redelivered');
+      return;
+    }
+    this.opts.metrics?.consumers().handled(this.durable, outcome, (performance.now() - started) / 1000);
+    this.onOutcome?.(outcome, m.subject);
+  }
+
+  private async process(m: JsMsg, { raw, env, error }: { raw: string; env?: Envelope; error?: string }): Promise<Outcome> {
+    const attempt = m.info.deliveryCount;
+    if (!env) {
+      await this.deadLetter(m, raw, null, `invalid event: ${error}`, attempt);
       return 'dead-lettered';
     }
-    const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
+    if (this.p.accepts && !this.p.accepts(env.data as never, env as never)) {
+      m.ack();
+      return 'skipped';
+    }
     const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
     const handling = {
       service: this.opts.context,
@@ -242,18 +303,20 @@ export class PolicyConsumer<Tx extends RawSql> {
       attempt,
       carrier: carrierOfMessage(m.headers, raw),
     };
-    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt, log));
+    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt));
   }
 
   /** Applies a valid event and acks, naks or dead-letters it. */
-  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number, log: Logger): Promise<Outcome> {
+  private async settle(m: JsMsg, env: Envelope, raw: string, attempt: number): Promise<Outcome> {
     try {
       const outcome = await this.apply(env, { stream: m.info.stream, streamSequence: m.info.streamSequence });
       m.ack();
       if (outcome === 'processed') this.opts.afterCommit?.();
-      log.debug({ outcome }, 'event handled');
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId, outcome }, 'event handled');
       return outcome;
     } catch (e) {
+      // Built only on this (rare) path: a child logger per message costs on the hot path.
+      const log = this.log.child({ consumer: this.durable, eventId: env.id, correlationId: env.correlationId });
       const permanent = e instanceof PermanentError;
       if (permanent || attempt >= this.opts.maxDeliver) {
         log.error({ err: (e as Error).message, attempt }, 'event dead-lettered');
@@ -298,10 +361,11 @@ export class PolicyConsumer<Tx extends RawSql> {
 
   /** Replays a dead-lettered event through this policy (operator action). */
   async replay(raw: string): Promise<'processed' | 'duplicate'> {
-    return this.apply(this.parse(raw));
+    return this.apply(this.parseRaw(raw));
   }
 
-  private parse(raw: string): Envelope {
+  /** The policy's own parse, or the contract's (`parseEvent`); throws on an invalid event. */
+  private parseRaw(raw: string): Envelope {
     return this.p.parse ? this.p.parse(raw) : parseEvent(this.p.event, raw);
   }
 }

@@ -105,8 +105,8 @@ export interface ConsumerState {
   redelivered: number;
 }
 
-export type ConsumerOutcome = 'processed' | 'duplicate' | 'retry' | 'dead-lettered';
-const CONSUMER_OUTCOME: Record<ConsumerOutcome, string> = { processed: 'processed', duplicate: 'duplicate', retry: 'retried', 'dead-lettered': 'dead_lettered' };
+export type ConsumerOutcome = 'processed' | 'duplicate' | 'skipped' | 'retry' | 'dead-lettered';
+const CONSUMER_OUTCOME: Record<ConsumerOutcome, string> = { processed: 'processed', duplicate: 'duplicate', skipped: 'skipped', retry: 'retried', 'dead-lettered': 'dead_lettered' };
 
 export type BreakerState = 'closed' | 'half_open' | 'open';
 export type RefusalReason = 'CIRCUIT_OPEN' | 'BUSY';
@@ -246,7 +246,7 @@ export class Metrics {
           this.reset();
           for (const s of all ?? []) this.set({ stream: s.stream, consumer: s.consumer }, pick(s));
         });
-      const messages = this.counter('ordergraph_consumer_messages_total', 'Messages a durable consumer handled, by outcome: processed, duplicate (already processed), retried (nak with back-off), dead_lettered.', [
+      const messages = this.counter('ordergraph_consumer_messages_total', 'Messages a durable consumer handled, by outcome: processed, duplicate (already processed), skipped (not for this policy), retried (nak with back-off), dead_lettered.', [
         'consumer',
         'outcome',
       ]);

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { streamName, streamSubjects } from './events';
 import type { Logger } from './logger';
 
@@ -69,6 +69,52 @@ function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
 /** How streams are created. `replicas`: NATS_STREAM_REPLICAS (1 on one server; 3 on a 3-node JetStream cluster). */
 export interface StreamSettings {
   replicas: number;
+  /**
+   * The limits every stream gets (platform/config.ts, NATS_STREAM_*). Given by the contexts:
+   * then an existing stream is brought to them too. Left out (the router, tools): a stream
+   * created here gets DEFAULT_STREAM_LIMITS and an existing one is left as it is.
+   */
+  limits?: StreamLimits;
+}
+
+export interface StreamLimits {
+  /** Oldest message an event stream keeps, in ms; 0: no age limit. */
+  maxAgeMs: number;
+  /** Size cap per stream in bytes; -1: none. */
+  maxBytes: number;
+  /** JetStream's msgID de-duplication window, in ms. */
+  duplicateWindowMs: number;
+  /** Contexts whose stream holds reference facts (catalog's products): no age limit, and when full it refuses new messages rather than dropping facts. */
+  factStreams: readonly string[];
+}
+
+/** The defaults of platform/config.ts: 7 days of events, a 2-minute duplicate window, catalog's facts kept. */
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxAgeMs: 168 * 3_600_000, maxBytes: -1, duplicateWindowMs: 120_000, factStreams: ['catalog'] };
+
+/** The stream limits from a context's settings (platform/config.ts eventEnvShape). */
+export const streamLimitsOf = (c: { NATS_STREAM_MAX_AGE_HOURS: number; NATS_STREAM_MAX_BYTES: number; NATS_DUPLICATE_WINDOW_SECONDS: number; NATS_FACT_STREAMS: readonly string[] }): StreamLimits => ({
+  maxAgeMs: Math.round(c.NATS_STREAM_MAX_AGE_HOURS * 3_600_000),
+  maxBytes: c.NATS_STREAM_MAX_BYTES,
+  duplicateWindowMs: c.NATS_DUPLICATE_WINDOW_SECONDS * 1000,
+  factStreams: c.NATS_FACT_STREAMS,
+});
+
+const NS_PER_MS = 1_000_000;
+
+/**
+ * A context's stream configuration under `limits`: an event stream drops messages older than
+ * `maxAgeMs` (and its oldest when over `maxBytes`); a fact stream keeps every message and
+ * refuses new ones when over `maxBytes` (the relay retries them and its backlog alert fires).
+ */
+export function streamLimitConfig(context: string, limits: StreamLimits) {
+  const fact = limits.factStreams.includes(context);
+  return {
+    max_age: fact ? 0 : limits.maxAgeMs * NS_PER_MS,
+    max_bytes: limits.maxBytes,
+    discard: fact ? DiscardPolicy.New : DiscardPolicy.Old,
+    // The window cannot be longer than the age limit (JetStream refuses it).
+    duplicate_window: (fact || limits.maxAgeMs === 0 ? limits.duplicateWindowMs : Math.min(limits.duplicateWindowMs, limits.maxAgeMs)) * NS_PER_MS,
+  };
 }
 
 /**
@@ -77,7 +123,8 @@ export interface StreamSettings {
  * before its producer still gets every event), and either recreates it when the
  * server lost it (a JetStream store wiped or lost: see "Self-healing" in the README).
  * A stream that exists with another replica count is scaled to `replicas` (clustered
- * JetStream does that in place); a refusal is logged, not fatal.
+ * JetStream does that in place), and given `settings.limits` when they differ from its
+ * own; a refusal is logged, not fatal.
  */
 export async function ensureStream(jsm: JetStreamManager, context: string, settings: StreamSettings = { replicas: 1 }, log?: Logger): Promise<string> {
   const name = streamName(context);
@@ -92,9 +139,7 @@ export async function ensureStream(jsm: JetStreamManager, context: string, setti
         retention: RetentionPolicy.Limits,
         storage: StorageType.File,
         num_replicas: settings.replicas,
-        // Event history is kept: a context added later replays it (catalog → ordering's product list).
-        max_age: 0,
-        duplicate_window: 2 * 60 * 1_000_000_000,
+        ...streamLimitConfig(context, settings.limits ?? DEFAULT_STREAM_LIMITS),
       });
       log?.info({ stream: name, replicas: settings.replicas }, 'stream created');
     } catch (e) {
@@ -110,6 +155,16 @@ export async function ensureStream(jsm: JetStreamManager, context: string, setti
       () => log?.info({ stream: name, from: info.config.num_replicas, to: settings.replicas }, 'stream replicas changed'),
       (e: Error) => log?.warn({ stream: name, replicas: info.config.num_replicas, wanted: settings.replicas, err: e.message }, 'could not change the stream replicas'),
     );
+  }
+  if (settings.limits) {
+    const want = streamLimitConfig(context, settings.limits);
+    const have = { max_age: info.config.max_age, max_bytes: info.config.max_bytes, discard: info.config.discard, duplicate_window: info.config.duplicate_window };
+    if ((Object.keys(want) as Array<keyof typeof want>).some((k) => want[k] !== have[k])) {
+      await jsm.streams.update(name, want).then(
+        () => log?.info({ stream: name, from: have, to: want }, 'stream limits changed'),
+        (e: Error) => log?.warn({ stream: name, limits: have, wanted: want, err: e.message }, 'could not change the stream limits'),
+      );
+    }
   }
   return name;
 }

@@ -22,7 +22,9 @@ import { ensureStream } from './nats';
  * (`<context>--<policy>`) while the durable exists and has acknowledged at least one message.
  * Each event goes through the policy's own transaction (effect + processed marker), so the
  * durable's later delivery of the same event is a duplicate, and two replicas replaying at
- * once apply each event once. Streams keep their history (platform/nats.ts: max_age 0).
+ * once apply each event once. Only a fact stream keeps its whole history (platform/nats.ts:
+ * NATS_FACT_STREAMS, catalog by default; event streams keep NATS_STREAM_MAX_AGE_HOURS): a policy
+ * marked for replay must read one, or a new database gets only the events still in the stream.
  *
  * @returns how many events were applied (0 when the database was not new).
  * @throws when the stream cannot be read or an event's effect fails: the context does not

@@ -1,4 +1,4 @@
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import type { RawSql } from './database';
 import { createEnvelope, type Envelope, type EventContract, type EventData } from './events';
 import type { Logger } from './logger';
@@ -6,7 +6,7 @@ import type { Metrics } from './metrics';
 import { WakeLoop } from './wake-loop';
 import { ensureStream, isMissingResource, type StreamSettings } from './nats';
 import { fail, pass, type CheckResult } from './health';
-import { platformSqlFor, type PlatformSql } from './sql-dialect';
+import { platformSqlFor, type DueOutboxRow, type PlatformSql } from './sql-dialect';
 import { carrierOf, outboxTraceContext, withPublishSpan } from './tracing';
 
 /**
@@ -40,9 +40,16 @@ export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
 /**
  * Publishes outbox rows to JetStream in commit order, with the event id as the
  * message id (JetStream drops a duplicate within its window), and marks a row sent
- * only after JetStream acknowledged it. A failed publish is retried with back-off;
- * rows survive restarts because they live in the database. Two relays on one table
- * (replicas) may publish a row twice; the message id makes that harmless.
+ * only after JetStream acknowledged it. Rows are read in batches (`batchSize`, oldest
+ * first); every row of a batch is published at once (asynchronous JetStream publishes
+ * on one connection: they reach the stream in the order they were sent) and the acks
+ * are awaited together, then the acknowledged rows are marked sent in one statement.
+ * A crash between the publish and that mark republishes the rows, which the message id
+ * turns into no-ops. A failed publish is retried with back-off (that row only; the rows
+ * acknowledged beside it are marked sent); rows survive restarts because they live in the
+ * database. Two relays on one table (replicas) may publish a row twice; the message id
+ * makes that harmless. The relay is woken right after a commit that wrote to the outbox
+ * (`notify()`), and polls every `pollMs` besides.
  * Self-healing: when JetStream answers that the stream is missing (the server lost its
  * store), the relay recreates it (given `jsm`) and publishes the row again at once.
  */
@@ -50,7 +57,7 @@ export class OutboxRelay {
   private readonly loop: WakeLoop;
   private readonly sql: PlatformSql;
   private readonly metrics?: ReturnType<Metrics['outbox']>;
-  /** Publishes that failed in a row (0 after any success); readiness fails from `failureStreakLimit` on. */
+  /** Relay passes whose publishes failed, in a row (0 after any acknowledged publish); readiness fails from `failureStreakLimit` on. */
   private failures = 0;
   private lastError?: string;
 
@@ -68,7 +75,7 @@ export class OutboxRelay {
     } = { pollMs: 1000 },
   ) {
     this.sql = platformSqlFor(db);
-    this.loop = new WakeLoop(() => this.drain(), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
+    this.loop = new WakeLoop(() => this.pass(true), { pollMs: opts.pollMs, log, failure: 'outbox relay pass failed' });
     this.metrics = opts.metrics?.outbox();
     this.metrics?.readBacklog(() => this.backlog());
   }
@@ -91,53 +98,75 @@ export class OutboxRelay {
     return this.loop.stop();
   }
 
-  /** For readiness: fails after `failureStreakLimit` (default 3) publishes failed in a row. */
+  /** For readiness: fails after `failureStreakLimit` (default 3) passes in a row whose publishes failed. */
   health(): CheckResult {
     const limit = this.opts.failureStreakLimit ?? 3;
-    if (this.failures >= limit) return fail(`${this.failures} publishes failed in a row: ${this.lastError}`);
+    if (this.failures >= limit) return fail(`${this.failures} relay passes in a row could not publish: ${this.lastError}`);
     return pass();
   }
 
   /** Publishes every row that is due; returns how many were sent. */
-  async drain(): Promise<number> {
+  drain(): Promise<number> {
+    return this.pass(false);
+  }
+
+  /** One pass over what is due; the running relay's pass ends early once it is stopped (the rest stays due). */
+  private async pass(untilStopped: boolean): Promise<number> {
+    const limit = this.opts.batchSize ?? 256;
     let sent = 0;
     let healed = false;
     for (;;) {
-      const rows = await this.sql.dueOutbox(this.db, this.opts.batchSize ?? 100);
+      const rows = await this.sql.dueOutbox(this.db, limit);
       if (rows.length === 0) return sent;
-      for (const row of rows) {
-        if (this.loop.stopped && sent > 0) return sent;
-        try {
-          const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
-          const publish = () =>
-            withPublishSpan(row.subject, row.id, carrierOf(row.payload), (headers) =>
-              this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000, ...(headers ? { headers } : {}) }),
-            );
-          const ack = await publish().catch(async (e) => {
-            // The stream is gone (a wiped server): recreate it once per pass and publish again.
-            if (healed || !this.opts.jsm || !isMissingResource(e)) throw e;
-            healed = true;
-            this.log.warn({ stream: row.stream, err: (e as Error).message }, 'stream missing on publish; recreating it');
-            await ensureStream(this.opts.jsm, row.subject.split('.')[0], this.opts.streams, this.log);
-            return publish();
-          });
-          await this.sql.markOutboxSent(this.db, row.id, ack.seq);
-          this.metrics?.published.inc();
-          this.failures = 0;
-          sent++;
-          this.log.debug({ eventId: row.id, subject: row.subject, duplicate: ack.duplicate }, 'published');
-        } catch (e) {
+      let results = await Promise.allSettled(rows.map((row) => this.publish(row)));
+      const missing = rows.filter((_, i) => results[i].status === 'rejected' && isMissingResource((results[i] as PromiseRejectedResult).reason));
+      if (missing.length > 0 && this.opts.jsm && !healed) {
+        // A stream is gone (a wiped server): recreate it once per pass and publish its rows again.
+        healed = true;
+        for (const stream of new Set(missing.map((r) => r.subject.split('.')[0]))) {
+          this.log.warn({ stream: stream.toUpperCase() }, 'stream missing on publish; recreating it');
+          await ensureStream(this.opts.jsm, stream, this.opts.streams, this.log).catch((e: Error) => this.log.warn({ stream, err: e.message }, 'could not recreate the stream'));
+        }
+        const again = await Promise.allSettled(rows.map((row, i) => (results[i].status === 'rejected' ? this.publish(row) : Promise.resolve(null))));
+        results = results.map((r, i) => (r.status === 'rejected' ? (again[i] as PromiseSettledResult<PubAck>) : r));
+      }
+      const acked: Array<{ id: string; streamSeq: number }> = [];
+      const failed: Array<{ row: DueOutboxRow; error: string }> = [];
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') acked.push({ id: rows[i].id, streamSeq: r.value.seq });
+        else failed.push({ row: rows[i], error: String((r.reason as Error)?.message ?? r.reason) });
+      });
+      if (acked.length > 0) {
+        await this.sql.markOutboxSentMany(this.db, acked);
+        this.metrics?.published.inc(acked.length);
+        this.failures = 0;
+        sent += acked.length;
+        this.log.debug({ published: acked.length }, 'outbox rows published');
+      }
+      if (failed.length > 0) {
+        // Readiness counts failing passes: one refused row among acknowledged ones is not an outage.
+        this.failures++;
+        this.lastError = failed[0].error.slice(0, 200);
+        for (const { row, error } of failed) {
           this.metrics?.publishFailures.inc();
-          this.failures++;
-          this.lastError = String((e as Error).message).slice(0, 200);
           const attempts = row.attempts + 1;
           const delay = Math.round(backoffMs(attempts));
-          await this.sql.markOutboxRetry(this.db, row.id, attempts, String((e as Error).message).slice(0, 500), delay);
-          this.log.warn({ eventId: row.id, subject: row.subject, attempts, retryInMs: delay, err: (e as Error).message }, 'publish failed, will retry');
-          // End this pass; the poll picks the row up again when its back-off is over.
-          return sent;
+          await this.sql.markOutboxRetry(this.db, row.id, attempts, error.slice(0, 500), delay);
+          this.log.warn({ eventId: row.id, subject: row.subject, attempts, retryInMs: delay, err: error }, 'publish failed, will retry');
         }
+        // End this pass; the poll picks the rows up again when their back-off is over.
+        return sent;
       }
+      // A short batch was everything that was due: no need to ask again (a commit meanwhile wakes another pass).
+      if (rows.length < limit || (untilStopped && this.loop.stopped)) return sent;
     }
+  }
+
+  /** One row to JetStream, with the event id as message id and the row's trace context as headers. */
+  private publish(row: DueOutboxRow): Promise<PubAck> {
+    const body = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+    return withPublishSpan(row.subject, row.id, carrierOf(body), (headers) =>
+      this.js.publish(row.subject, body, { msgID: row.id, expect: { streamName: row.stream }, timeout: 5000, ...(headers ? { headers } : {}) }),
+    );
   }
 }

@@ -26,9 +26,10 @@ import { shutdownSignal } from './main';
 import { idempotencyKeyOf, type IdempotencyContext } from './idempotency';
 import { createLogger, type Logger } from './logger';
 import { Metrics, readConsumerStates } from './metrics';
-import { connectNats, ensureStream, jetstreamManager, type NatsLink } from './nats';
+import { connectNats, ensureStream, jetstreamManager, streamLimitsOf, type NatsLink } from './nats';
 import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
+import { startEventPruner } from './retention';
 import { platformSqlFor } from './sql-dialect';
 import { streamName } from './events';
 import { flushTracing, graphqlTracingPlugin, initTracing, requestTracing, traceTransactions } from './tracing';
@@ -113,7 +114,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const log = createLogger(spec.name, env);
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
   const signal = opts.signal ?? shutdownSignal;
-  const streams = { replicas: config.NATS_STREAM_REPLICAS };
+  const streams = { replicas: config.NATS_STREAM_REPLICAS, limits: streamLimitsOf(config) };
 
   // Listen before anything can keep us waiting: an orchestrator sees the process live (not ready) meanwhile.
   const readiness = new Readiness(spec.name, { intervalMs: config.HEALTH_CHECK_INTERVAL_MS, log });
@@ -172,7 +173,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   const db = traceTransactions(database.client, spec.name, database.engine === 'postgres' || database.engine === 'pglite' ? 'postgresql' : 'sqlite');
   const metrics = new Metrics(spec.name, log);
-  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, metrics, jsm, streams });
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, metrics, jsm, streams });
   const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 
@@ -180,6 +181,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
     (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
         context: spec.name,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
+        batch: config.CONSUMER_BATCH,
+        concurrency: config.CONSUMER_CONCURRENCY,
         streams,
         metrics,
         afterCommit: () => {
@@ -198,6 +201,12 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   for (const c of consumers) await c.prepare();
   await parts.start?.();
   relay.start();
+  // Sent outbox rows and processed markers older than their retention go (issue 13 point 4).
+  const stopPruner = startEventPruner(
+    db,
+    { outboxRetentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, processedRetentionMs: config.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000, intervalMs: config.PRUNE_INTERVAL_MS },
+    log,
+  );
   // A new database behind old durable consumers first gets the facts it copies (new-database-replay.ts).
   for (const [i, p] of (parts.policies ?? []).entries()) if (p.replayIntoNewDatabase) await replayIntoNewDatabase(consumers[i], p, db, js, jsm, log);
 
@@ -294,6 +303,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       });
       await step('context', async () => parts.stop?.());
       await step('relay', () => relay.stop());
+      await step('pruner', () => stopPruner());
       await step('nats', () => nc.drain().catch(() => undefined));
       await step('database', () => openDb.close());
       await step('tracing', () => flushTracing());

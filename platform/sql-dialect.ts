@@ -31,6 +31,8 @@ export interface PlatformSql {
   insertOutbox(tx: RawSql, row: { id: string; subject: string; stream: string; payload: string; correlationId: string }): Promise<void>;
   dueOutbox(db: RawSql, limit: number): Promise<DueOutboxRow[]>;
   markOutboxSent(db: RawSql, id: string, streamSeq: number): Promise<void>;
+  /** Marks many rows sent in one statement: each with the stream sequence JetStream acknowledged. */
+  markOutboxSentMany(db: RawSql, rows: ReadonlyArray<{ id: string; streamSeq: number }>): Promise<void>;
   markOutboxRetry(db: RawSql, id: string, attempts: number, error: string, delayMs: number): Promise<void>;
   /** Records "consumer processed event"; false when it already had. */
   markProcessed(tx: RawSql, consumer: string, eventId: string): Promise<boolean>;
@@ -40,6 +42,10 @@ export interface PlatformSql {
   outboxBacklog(db: RawSql): Promise<{ unsent: number; oldestAgeSeconds: number }>;
   /** Dead-letter records not yet replayed, per consumer, for metrics. */
   deadLetterCounts(db: RawSql): Promise<Record<string, number>>;
+  /** Deletes up to `limit` outbox rows sent more than `olderThanMs` ago (never an unsent row); returns how many. */
+  pruneSentOutbox(db: RawSql, olderThanMs: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` processed-event markers written more than `olderThanMs` ago; returns how many. */
+  pruneProcessed(db: RawSql, olderThanMs: number, limit: number): Promise<number>;
 }
 
 const byConsumer = (rows: Array<{ consumer: string; n: number | bigint }>) => Object.fromEntries(rows.map((r) => [r.consumer, Number(r.n)]));
@@ -50,13 +56,19 @@ const postgres: PlatformSql = {
     await tx.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
     VALUES (${r.id}, ${r.subject}, ${r.stream}, ${r.payload}::jsonb, ${r.correlationId})`;
   },
+  // The payload as text: it is published as stored, not parsed into objects and serialised again.
   dueOutbox: async (db, limit) =>
     db.$queryRaw<DueOutboxRow[]>`
-        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
+        SELECT "id", "subject", "stream", "payload"::text AS "payload", "attempts" FROM "OutboxEvent"
         WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
         ORDER BY "seq" LIMIT ${limit}`,
   async markOutboxSent(db, id, streamSeq) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = now(), "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;
+  },
+  async markOutboxSentMany(db, rows) {
+    if (rows.length === 0) return;
+    await db.$executeRaw`UPDATE "OutboxEvent" AS o SET "sentAt" = now(), "streamSeq" = u."streamSeq"
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u("id" text, "streamSeq" bigint) WHERE o."id" = u."id"`;
   },
   async markOutboxRetry(db, id, attempts, error, delayMs) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${error},
@@ -81,6 +93,14 @@ const postgres: PlatformSql = {
   deadLetterCounts: async (db) =>
     byConsumer(await db.$queryRaw<Array<{ consumer: string; n: number }>>`
         SELECT "consumer", count(*)::int AS "n" FROM "DeadLetter" WHERE "replayedAt" IS NULL GROUP BY "consumer"`),
+  // "sentAt" (now()) and "processedAt" (CURRENT_TIMESTAMP) are timestamps without time zone in the
+  // session's zone: the cut-off is computed the same way (LOCALTIMESTAMP), never from the JS clock.
+  pruneSentOutbox: async (db, olderThanMs, limit) =>
+    db.$executeRaw`DELETE FROM "OutboxEvent" WHERE "id" IN (
+        SELECT "id" FROM "OutboxEvent" WHERE "sentAt" < LOCALTIMESTAMP - make_interval(secs => ${olderThanMs / 1000}) LIMIT ${limit})`,
+  pruneProcessed: async (db, olderThanMs, limit) =>
+    db.$executeRaw`DELETE FROM "ProcessedEvent" WHERE ("consumer", "eventId") IN (
+        SELECT "consumer", "eventId" FROM "ProcessedEvent" WHERE "processedAt" < LOCALTIMESTAMP - make_interval(secs => ${olderThanMs / 1000}) LIMIT ${limit})`,
 };
 
 /**
@@ -108,6 +128,12 @@ const sqlite: PlatformSql = {
   async markOutboxSent(db, id, streamSeq) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}, "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;
   },
+  async markOutboxSentMany(db, rows) {
+    if (rows.length === 0) return;
+    await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()},
+        "streamSeq" = (SELECT u.value ->> '$.streamSeq' FROM json_each(${JSON.stringify(rows)}) AS u WHERE u.value ->> '$.id' = "OutboxEvent"."id")
+        WHERE "id" IN (SELECT u.value ->> '$.id' FROM json_each(${JSON.stringify(rows)}) AS u)`;
+  },
   async markOutboxRetry(db, id, attempts, error, delayMs) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "attempts" = ${attempts}, "lastError" = ${error},
             "nextAttemptAt" = ${new Date(Date.now() + delayMs)} WHERE "id" = ${id}`;
@@ -130,6 +156,13 @@ const sqlite: PlatformSql = {
   deadLetterCounts: async (db) =>
     byConsumer(await db.$queryRaw<Array<{ consumer: string; n: number | bigint }>>`
         SELECT "consumer", count(*) AS "n" FROM "DeadLetter" WHERE "replayedAt" IS NULL GROUP BY "consumer"`),
+  // Both columns hold the ISO-8601 text of a bound Date (see above): a text comparison with one.
+  pruneSentOutbox: async (db, olderThanMs, limit) =>
+    db.$executeRaw`DELETE FROM "OutboxEvent" WHERE "id" IN (
+        SELECT "id" FROM "OutboxEvent" WHERE "sentAt" IS NOT NULL AND "sentAt" < ${new Date(Date.now() - olderThanMs)} LIMIT ${limit})`,
+  pruneProcessed: async (db, olderThanMs, limit) =>
+    db.$executeRaw`DELETE FROM "ProcessedEvent" WHERE ("consumer", "eventId") IN (
+        SELECT "consumer", "eventId" FROM "ProcessedEvent" WHERE "processedAt" < ${new Date(Date.now() - olderThanMs)} LIMIT ${limit})`,
 };
 
 export const PLATFORM_SQL: Record<SqlEngine, PlatformSql> = { postgres, sqlite };

@@ -630,6 +630,7 @@ export function newContext(rawName: string | undefined, opts: { port?: number } 
     if (!init) throw new Error('migration-diff wrote no init migration');
     written.push(`prisma/${name}/migrations/${init}/migration.sql`, `prisma/${name}/migrations/migration_lock.toml`);
     appendFileSync(join(migrations, init, 'migration.sql'), `\n${readFileSync(join(ROOT, 'prisma', 'platform.sql.part'), 'utf8')}`);
+    appendFileSync(join(migrations, init, 'migration.sql'), `\n${readFileSync(join(ROOT, 'prisma', 'platform.later.sql.part'), 'utf8')}`);
     appendFileSync(join(ROOT, 'prisma', name, 'schema.prisma'), `\n${readFileSync(join(ROOT, 'prisma', 'platform.prisma.part'), 'utf8')}`);
     // Its resolver types from its schema, as `npm run codegen` writes every context's (codegen.ts finds the new folder).
     run([join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.ts'], 'graphql-codegen');

@@ -61,7 +61,8 @@ test('three paid orders complete a mission: reward, points, the Telegram message
   const giftId = exchanged.data.exchangeGift.id;
   const used = await me.gql(`mutation($id: ID!) { useGift(id: $id) { id status usedAt telegramStatus } }`, { id: giftId });
   expect(used.errors).toBeUndefined();
-  expect(used.data.useGift).toMatchObject({ id: giftId, status: 'USED', usedAt: expect.any(String), telegramStatus: 'REQUESTED' });
+  // Notification may have sent it, and rewards recorded that, before the answer is read back (the event path is that fast).
+  expect(used.data.useGift).toMatchObject({ id: giftId, status: 'USED', usedAt: expect.any(String), telegramStatus: expect.stringMatching(/^(REQUESTED|SENT)$/) });
   const gift = await waitFor(async () => {
     const r = await me.gql(`{ myGifts { id status telegramStatus } }`);
     return r.data?.myGifts?.find((g: any) => g.telegramStatus === 'SENT');
