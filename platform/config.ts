@@ -48,8 +48,14 @@ export const eventEnvShape = {
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   /** Messages a durable consumer pulls per request (JetStream max_messages). */
   CONSUMER_BATCH: z.coerce.number().int().min(1).max(10_000).default(64),
-  /** Messages a consumer handles at once, each of another order (ordering key); 1: one at a time. */
-  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Events a context handles at once, over all its durable consumers (each in its own transaction,
+   * so each holds a database connection; events of one order key always one after another).
+   * Must stay below DATABASE_POOL_MAX, which GraphQL requests and the relay share.
+   */
+  CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Connections of a context's pool to its PostgreSQL server (node-postgres `max`). Ten contexts on one server: 10 × this. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(10),
   /** JetStream's duplicate window per stream (msgID de-duplication of the relay's republishes). */
   NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
   /** Oldest message an event stream keeps, in hours; 0 keeps every message (not for production). */

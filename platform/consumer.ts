@@ -68,12 +68,47 @@ export interface ConsumerOptions {
   batch?: number;
   /** Messages handled at once, each of another ordering key (default 8; 1 handles one message at a time). */
   concurrency?: number;
+  /** A budget shared with the context's other consumers (each handler holds a database connection). */
+  slots?: HandlerSlots;
   /** Called after a handler's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
   /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
   streams?: StreamSettings;
   /** Counts and times every handled message (platform/metrics.ts). */
   metrics?: Metrics;
+}
+
+/**
+ * A counting semaphore: at most `size` handlers of one context run at once, whichever of its
+ * durable consumers they belong to. Each handler runs in its own database transaction and so
+ * holds a pool connection; the context's pool (DATABASE_POOL_MAX) must keep some for GraphQL
+ * requests and the relay. Waiters are served first come, first served.
+ */
+export class HandlerSlots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`HandlerSlots: size must be a positive integer, not ${size}`);
+    this.free = size;
+  }
+
+  /** Runs `fn` once a slot is free; the slot is released when `fn` settles. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+
+  /** Slots in use now (for tests and metrics). */
+  get inUse(): number {
+    return this.size - this.free;
+  }
 }
 
 /** `skipped`: a valid event the policy does not handle (`accepts` said no), acknowledged. */
@@ -273,7 +308,7 @@ export class PolicyConsumer<Tx extends RawSql> {
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = await this.process(m, parsed);
+      outcome = this.opts.slots ? await this.opts.slots.run(() => this.process(m, parsed)) : await this.process(m, parsed);
     } catch (e) {
       this.log.error({ err: e, consumer: this.durable, seq: m.seq }, 'handling an event failed unexpectedly; it will be redelivered');
       return;

@@ -61,6 +61,8 @@ export async function openDatabase<C extends { $disconnect(): Promise<void> }>(o
   migrationsDir: string;
   createClient: (adapter: DriverAdapter) => C;
   log?: Logger;
+  /** Pool size on a PostgreSQL server (node-postgres `max`); default node-postgres' 10. */
+  poolMax?: number;
 }): Promise<OpenedDatabase<C>> {
   const { context, url, log } = opts;
   const engine = engineOfMigrations(opts.migrationsDir);
@@ -75,7 +77,7 @@ export async function openDatabase<C extends { $disconnect(): Promise<void> }>(o
     } finally {
       await admin.end();
     }
-    const client = opts.createClient(new PrismaPg({ connectionString: url }));
+    const client = opts.createClient(new PrismaPg({ connectionString: url, max: opts.poolMax ?? 10 }));
     return { client, engine: 'postgres', where: redact(url), close: () => client.$disconnect() };
   }
   const dir = join(opts.dataDir, context, 'pg');

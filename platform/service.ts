@@ -15,7 +15,7 @@ import { parse } from 'graphql';
 import { z } from 'zod';
 import { baseEnvSchema, databaseUrlFor, parseEnv, type BaseEnv } from './config';
 import { engineOfMigrations, openDatabase, type DriverAdapter, type OpenedDatabase, type PlatformDb, type RawSql } from './database';
-import { PolicyConsumer, type Policy } from './consumer';
+import { HandlerSlots, PolicyConsumer, type Policy } from './consumer';
 import { listDeadLetters, replayDeadLetter } from './dead-letters';
 import { actorOf, type AuthContext } from './auth';
 import { INTERNAL_MESSAGE, looksInternal, maskError } from './error-masking';
@@ -111,6 +111,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   // Settings before the logger: a bad LOG_LEVEL is one line of the configuration error list, not a logger crash.
   const schema = spec.config ? z.intersection(baseEnvSchema, spec.config) : baseEnvSchema;
   const config = parseEnv(schema, env) as BaseEnv & Cfg;
+  if (config.CONSUMER_CONCURRENCY >= config.DATABASE_POOL_MAX) {
+    // Every event in hand holds a connection for its transaction: leave some for GraphQL and the relay.
+    throw new Error(`Invalid configuration:\n  - CONSUMER_CONCURRENCY: must be less than DATABASE_POOL_MAX (${config.DATABASE_POOL_MAX}), which GraphQL requests and the outbox relay share`);
+  }
   const log = createLogger(spec.name, env);
   const port = env.PORT !== undefined ? Number(env.PORT) : spec.defaultPort;
   const signal = opts.signal ?? shutdownSignal;
@@ -154,6 +158,7 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
       migrationsDir,
       createClient: (a) => spec.createClient(a),
       log,
+      poolMax: config.DATABASE_POOL_MAX,
     });
     log.info({ engine: database.engine, where: database.where }, 'database ready');
 
@@ -177,8 +182,11 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
   const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 
+  // One budget for the whole context: every event in hand holds a database connection.
+  const handlerSlots = new HandlerSlots(config.CONSUMER_CONCURRENCY);
   const consumers = (parts.policies ?? []).map(
     (p) => new PolicyConsumer<Tx>(p, db, js, jsm, log, {
+        slots: handlerSlots,
         context: spec.name,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
         batch: config.CONSUMER_BATCH,

@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { treeCpuSeconds } from '../../scripts/lib/bench/cpu';
 import { supergraphFor } from '../../scripts/lib/bench/gateways';
+import { CONTEXT_NAMES, CONTEXTS } from '../../subgraphs/registry';
 import { medianOfRounds, type PlacePhase } from '../../scripts/lib/bench/orders';
 import { parsePushReport } from '../../scripts/lib/bench/push';
 import { atLeast, atMost, fmt, formatCounts, median, meets, percentile, ratio, renderTable, TARGETS, verdict, type Row } from '../../scripts/lib/bench/stats';
@@ -144,13 +145,13 @@ describe('the push benchmark, run whole', () => {
 });
 
 test("the compared gateways' supergraph is the committed one with this stack's subgraph URLs", () => {
-  const ports = { catalog: 50001, ordering: 50002, payment: 50003, delivery: 50004, mypage: 50005, notification: 50006, inventory: 50007, rental: 50008, rewards: 50009, router: 50010 };
+  // Every context of the registry (a context added later included), on ports no default uses.
+  const ports: Record<string, number> = Object.fromEntries([...CONTEXT_NAMES.map((c) => [c, 50000 + CONTEXTS[c].port - 4000]), ['router', 50000]]);
   const file = supergraphFor({ ports } as unknown as RunningStack);
   try {
     const committed = readFileSync(join(ROOT, 'router', 'supergraph.graphql'), 'utf8');
     const copy = readFileSync(file, 'utf8');
-    expect(copy).toContain('@join__graph(name: "ordering", url: "http://127.0.0.1:50002/graphql")');
-    expect(copy).toContain('@join__graph(name: "rewards", url: "http://127.0.0.1:50009/graphql")');
+    for (const c of CONTEXT_NAMES) expect(copy).toContain(`@join__graph(name: "${c}", url: "http://127.0.0.1:${ports[c]}/graphql")`);
     expect(copy).not.toMatch(/url: "http:\/\/127\.0\.0\.1:40\d\d\/graphql"/);
     // Nothing else changed.
     expect(copy.replace(/url: "[^"]+"/g, 'url')).toBe(committed.replace(/url: "[^"]+"/g, 'url'));

@@ -33,3 +33,9 @@ test('ordering refuses a recovery age not clearly longer than the payment timeou
   // The defaults (610 ms, 30 s) hold.
   await expect(CONTEXTS.ordering.start({ LOG_LEVEL: 'loud', DATA_DIR: '/nonexistent/never-created' })).rejects.toThrow(/^Invalid configuration:\n  - LOG_LEVEL[^\n]*$/);
 });
+
+test('a context refuses CONSUMER_CONCURRENCY not below DATABASE_POOL_MAX (events in hand would take every connection)', async () => {
+  await expect(CONTEXTS.payment.start({ CONSUMER_CONCURRENCY: '10', DATABASE_POOL_MAX: '10', DATA_DIR: '/nonexistent/never-created' })).rejects.toThrow(
+    'Invalid configuration:\n  - CONSUMER_CONCURRENCY: must be less than DATABASE_POOL_MAX (10)',
+  );
+});

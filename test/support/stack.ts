@@ -114,6 +114,9 @@ export async function startStack(
     // machine produces by itself (PAYMENT_UNAVAILABLE on a cold first charge); the tests that
     // are about the timeout set their own.
     PAYMENT_TIMEOUT_MS: '5000',
+    // Two test files run at once, each with up to ten contexts on one PostgreSQL server
+    // (max_connections 100 by default): 5 connections per context, 4 handlers in hand.
+    DATABASE_POOL_MAX: '5',
     ...opts.env,
   });
 
