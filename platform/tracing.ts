@@ -256,39 +256,20 @@ export function graphqlTracingPlugin<C extends BaseContext = BaseContext>(): Apo
  * Same arguments and answer as fetch.
  */
 export async function tracedFetch(input: string | URL, init: RequestInit, opts: { service: string; peer: string }): Promise<Response> {
-  const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
-  const requestId = logFieldsNow()?.requestId;
-  if (requestId && !headers.has(REQUEST_ID_HEADER)) headers.set(REQUEST_ID_HEADER, requestId);
-  if (!provider) return fetch(input, { ...init, headers });
+  // Header names lower-cased (as Headers gives them), the form tracedCall expects.
+  const headers = Object.fromEntries(new Headers(init.headers as ConstructorParameters<typeof Headers>[0]).entries());
   const method = (init.method ?? 'GET').toUpperCase();
-  const url = new URL(String(input));
-  return inSpan(
-    tracerFor(opts.service),
-    `${method} ${opts.peer}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_URL_FULL]: `${url.origin}${url.pathname}`,
-        [ATTR_SERVER_ADDRESS]: url.hostname,
-        [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-        'peer.service': opts.peer,
-      },
-    },
-    context.active(),
-    async (span) => {
-      propagation.inject(context.active(), headers, { set: (h, k, v) => h.set(k, v) });
-      const res = await fetch(input, { ...init, headers });
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.status);
-      if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      return res;
-    },
-  );
+  const { res } = await tracedCall(new URL(String(input)), method, headers, opts, async () => {
+    const res = await fetch(input, { ...init, headers });
+    return { statusCode: res.status, res };
+  });
+  return res;
 }
 
 /**
- * The same CLIENT span and headers as {@link tracedFetch}, for an HTTP call made with another
- * client (the router's undici pools, router/subgraph-source.ts): `headers` (a plain object,
+ * A CLIENT span around an HTTP call from `service` to another ordergraph service (`peer`), made
+ * with any client (fetch through {@link tracedFetch}; the router's and ordering's undici pools):
+ * `headers` (a plain object,
  * lower-case names) gets the current request id and, with tracing on, the W3C `traceparent`
  * (and `tracestate`) before `send` runs; `send` makes the call and answers with its HTTP status.
  * A thrown error ends the span as an error and is rethrown.
