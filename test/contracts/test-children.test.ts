@@ -4,18 +4,10 @@
 // clean-up kills it and its process group; and no test file starts a process around the helper.
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { killChildren, runningChildren, spawnChild } from '../support/children';
+import { alive, killChildren, runningChildren, spawnChild } from '../support/children';
 import { waitFor } from '../support/ports';
 
 const ROOT = join(__dirname, '..', '..');
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test("a child given stdio 'inherit' does not hold this worker's stdout or stderr, and its output still arrives", async () => {
   const child = spawnChild(process.execPath, ['-e', 'process.stderr.write("hello from the child\\n"); setInterval(() => {}, 1000)'], { stdio: 'inherit' });

@@ -3,7 +3,7 @@
 // process it started; `npm run service` on a busy port is one clear line, and alone it says
 // which NATS it joined; `npm run -s token` prints only the token.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { built, spawnChild } from '../support/children';
+import { alive, built, spawnChild } from '../support/children';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,14 +30,6 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   return { ...clean, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `size` consecutive free ports (the launcher's --port-base layout). */
 async function freeRange(size: number): Promise<number> {

@@ -79,6 +79,16 @@ export async function killTracked(tracked: Tracked): Promise<void> {
 /** SIGKILLs every child this test file started that is still running. */
 export const killChildren = (): Promise<void> => killTracked(live);
 
+/** Whether a process with this pid exists (signal 0: nothing is sent). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** How many tracked children are still running (for tests of this module). */
 export const runningChildren = (): number => [...live.keys()].filter((c) => c.exitCode === null && c.signalCode === null).length;
 
