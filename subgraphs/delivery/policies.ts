@@ -15,14 +15,15 @@ import { cancelDecision } from './rules';
 export const openDeliveryOnOrderPlaced = policy<DeliveryTx, typeof OrderPlaced>({
   name: 'order-placed',
   event: OrderPlaced,
+  // One statement: the row is created WAITING, or a row a cancellation created first
+  // (no store yet) gets the order's details and keeps its status; a repeat changes nothing.
   async handle(tx, o) {
-    const details = { storeId: o.storeId, customerId: o.customerId, item: o.productName, qty: o.qty, deliveryAddress: o.deliveryAddress ?? null };
-    const d = await tx.delivery.upsert({
-      where: { orderId: o.orderId },
-      create: { id: randomUUID(), orderId: o.orderId, ...details, status: 'WAITING' },
-      update: {},
-    });
-    if (d.storeId === null) await tx.delivery.update({ where: { id: d.id }, data: details });
+    await tx.$executeRaw`
+      INSERT INTO "Delivery" ("id", "orderId", "storeId", "customerId", "item", "qty", "deliveryAddress", "status", "updatedAt")
+      VALUES (${randomUUID()}, ${o.orderId}, ${o.storeId}, ${o.customerId}, ${o.productName}, ${o.qty}, ${o.deliveryAddress ?? null}, 'WAITING', now())
+      ON CONFLICT ("orderId") DO UPDATE SET "storeId" = EXCLUDED."storeId", "customerId" = EXCLUDED."customerId", "item" = EXCLUDED."item",
+        "qty" = EXCLUDED."qty", "deliveryAddress" = EXCLUDED."deliveryAddress", "updatedAt" = now()
+      WHERE "Delivery"."storeId" IS NULL`;
   },
 });
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../platform/logger';
 import { WakeLoop } from '../../platform/wake-loop';
 import { backoffMs } from '../../platform/outbox';
-import type { MessageStatus, OutgoingMessage, RewardsDb, RewardsTx } from './db';
+import type { MessageStatus, Mission, OutgoingMessage, RewardsDb, RewardsTx } from './db';
 import { announceMission } from './missions';
 import type { NotificationClient } from './notification-client';
 
@@ -110,11 +110,12 @@ export async function advanceMessage(tx: RewardsTx, m: OutgoingMessage, to: 'REQ
     await tx.gift.update({ where: { id: gift.id }, data: { messageStatus: to, messageId: gift.messageId ?? messageId } });
     return true;
   }
-  const mission = await tx.mission.findUniqueOrThrow({ where: { id: m.subjectId } });
-  const updated = await tx.mission.update({
-    where: { id: mission.id },
-    data: { messageStatus: to, messageId: mission.messageId ?? messageId, version: mission.version + 1, updatedAt: now },
-  });
+  // One statement (no read before the write): the first message id stays, the version moves on.
+  const [updated] = await tx.$queryRaw<Mission[]>`
+    UPDATE "Mission" SET "messageStatus" = ${to}::"MessageStatus", "messageId" = COALESCE("messageId", ${messageId}),
+      "version" = "version" + 1, "updatedAt" = ${now}
+    WHERE "id" = ${m.subjectId} RETURNING *`;
+  if (!updated) throw new Error(`mission ${m.subjectId} of message ${m.id} not found`);
   await announceMission(tx, updated, causationId);
   return true;
 }

@@ -57,17 +57,21 @@ export async function countOrder(tx: RewardsTx, customerId: string, orderId: str
     const now = new Date();
     const rewardId = next.completed ? randomUUID() : null;
     // Guarded by the version read: a concurrent handler (another replica) makes this one retry.
-    const { count } = await tx.mission.updateMany({
-      where: { id: m.id, version: m.version },
-      data: {
-        progress: next.progress,
-        version: m.version + 1,
-        updatedAt: now,
-        ...(next.completed ? { status: 'COMPLETED', completedAt: now, rewardId, messageStatus: 'QUEUED' } : {}),
-      },
-    });
-    if (count === 0) throw new Error(`mission ${m.id} changed concurrently`);
-    const updated = await tx.mission.findUniqueOrThrow({ where: { id: m.id } });
+    // update() answers the row as written (one round trip, no read after the write).
+    const updated = await tx.mission
+      .update({
+        where: { id: m.id, version: m.version },
+        data: {
+          progress: next.progress,
+          version: m.version + 1,
+          updatedAt: now,
+          ...(next.completed ? { status: 'COMPLETED', completedAt: now, rewardId, messageStatus: 'QUEUED' } : {}),
+        },
+      })
+      .catch((e: unknown) => {
+        if ((e as { code?: unknown }).code === 'P2025') throw new Error(`mission ${m.id} changed concurrently`);
+        throw e;
+      });
     if (next.completed) {
       const meta = { correlationId: m.id, causationId };
       await addToOutbox(tx, MissionCompleted, { missionId: m.id, customerId, kind: m.kind, completedAt: now.toISOString() }, meta);

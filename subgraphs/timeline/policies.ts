@@ -8,38 +8,42 @@ import { discoverSources, parseFrom, wholeStream, type Source } from './sources'
  * Records one event as a timeline entry (and, when its data names its case and customer, who
  * the case belongs to). Idempotent twice over: the platform marks the event processed in this
  * transaction, and the event id is the entry's key (a replay into a new database, or the same
- * event through another path, upserts the same row).
+ * event through another path, adds nothing: ON CONFLICT DO NOTHING).
+ *
+ * One statement per event (a CTE: the entry's INSERT, then the case's INSERT ... ON CONFLICT),
+ * not two Prisma upserts: each round trip through the client cost more than PostgreSQL's work.
+ * The case row keeps its customer; its store is set by the first event that carries one and
+ * rewritten only when an event names another one (no dead tuple for a repeat).
+ * @returns 'skipped' when the event is no fact about a case (entries.ts describeEvent), else 'recorded'.
  */
 export async function recordEvent(tx: TimelineTx, context: string, env: Envelope, position?: StreamPosition): Promise<'recorded' | 'skipped'> {
   const facts = describeEvent(context, env.type, env.data);
   if (!facts) return 'skipped';
-  const entry = {
-    caseId: env.correlationId,
-    causationId: env.causationId,
-    context,
-    stream: position?.stream ?? streamName(context),
-    streamSequence: position ? BigInt(position.streamSequence) : null,
-    eventType: env.type,
-    eventVersion: env.version,
-    kind: facts.kind,
-    summary: facts.summary,
-    status: facts.status ?? null,
-    channel: facts.channel ?? null,
-    amount: facts.amount ?? null,
-    points: facts.points ?? null,
-    reason: facts.reason ?? null,
-    occurredAt: new Date(env.occurredAt),
-  };
-  await tx.timelineEntry.upsert({ where: { eventId: env.id }, create: { eventId: env.id, ...entry }, update: {} });
+  const stream = position?.stream ?? streamName(context);
+  const streamSequence = position ? BigInt(position.streamSequence) : null;
+  const occurredAt = new Date(env.occurredAt);
   const owner = caseOf(env.correlationId, env.data);
-  if (owner?.customerId) {
-    await tx.timelineCase.upsert({
-      where: { caseId: env.correlationId },
-      create: { caseId: env.correlationId, kind: owner.kind, customerId: owner.customerId, storeId: owner.storeId },
-      // The customer never changes; a store id arrives with the first event that carries one.
-      update: owner.storeId ? { storeId: owner.storeId } : {},
-    });
+  if (!owner?.customerId) {
+    await tx.$executeRaw`
+      INSERT INTO "TimelineEntry" ("eventId", "caseId", "causationId", "context", "stream", "streamSequence", "eventType", "eventVersion",
+        "kind", "summary", "status", "channel", "amount", "points", "reason", "occurredAt")
+      VALUES (${env.id}, ${env.correlationId}, ${env.causationId}, ${context}, ${stream}, ${streamSequence}, ${env.type}, ${env.version},
+        ${facts.kind}, ${facts.summary}, ${facts.status ?? null}, ${facts.channel ?? null}, ${facts.amount ?? null}, ${facts.points ?? null}, ${facts.reason ?? null}, ${occurredAt})
+      ON CONFLICT ("eventId") DO NOTHING`;
+    return 'recorded';
   }
+  await tx.$executeRaw`
+    WITH "entry" AS (
+      INSERT INTO "TimelineEntry" ("eventId", "caseId", "causationId", "context", "stream", "streamSequence", "eventType", "eventVersion",
+        "kind", "summary", "status", "channel", "amount", "points", "reason", "occurredAt")
+      VALUES (${env.id}, ${env.correlationId}, ${env.causationId}, ${context}, ${stream}, ${streamSequence}, ${env.type}, ${env.version},
+        ${facts.kind}, ${facts.summary}, ${facts.status ?? null}, ${facts.channel ?? null}, ${facts.amount ?? null}, ${facts.points ?? null}, ${facts.reason ?? null}, ${occurredAt})
+      ON CONFLICT ("eventId") DO NOTHING
+    )
+    INSERT INTO "TimelineCase" ("caseId", "kind", "customerId", "storeId", "updatedAt")
+    VALUES (${env.correlationId}, ${owner.kind}, ${owner.customerId}, ${owner.storeId}, now())
+    ON CONFLICT ("caseId") DO UPDATE SET "storeId" = EXCLUDED."storeId", "updatedAt" = now()
+    WHERE EXCLUDED."storeId" IS NOT NULL AND "TimelineCase"."storeId" IS DISTINCT FROM EXCLUDED."storeId"`;
   return 'recorded';
 }
 
@@ -55,6 +59,9 @@ export function streamPolicy(source: Source): Policy<TimelineTx> {
     event: wholeStream(source),
     parse: (raw) => parseFrom(source, raw),
     replayIntoNewDatabase: true,
+    // An event that is no fact about a case (a product, stock arriving, a mission's bookkeeping)
+    // records nothing: it is acknowledged without a transaction.
+    accepts: (_data, env) => describeEvent(source.context, env.type, env.data) !== null,
     async handle(tx, _data, env, position) {
       await recordEvent(tx, source.context, env, position);
     },
