@@ -18,9 +18,10 @@ export interface SenderOptions extends RetryPolicy {
 
 /**
  * Sends recorded messages, one lane per configured channel, so a slow or failing channel
- * never delays another. A lane takes due messages (nextAttemptAt <= now) oldest first;
- * before sending it moves nextAttemptAt past the send's deadline (a lease): if the process
- * dies mid-send the message becomes due again and is sent again. Delivery is therefore
+ * never delays another. A lane takes due messages (nextAttemptAt <= now) oldest first, a few
+ * at a time; before sending them it moves their nextAttemptAt past the deadline of sending
+ * them one after another (a lease): if the process dies mid-send they become due again and
+ * are sent again. Delivery is therefore
  * at least once; HTTP channels carry the message id so a receiver can drop a repeat.
  * After a send: SENT and MessageSent, or FAILED with the error and a back-off, or, after
  * the last attempt, FAILED for good (no nextAttemptAt) and MessageFailed, each in one
@@ -52,6 +53,15 @@ export class MessageSender {
   }
 }
 
+/** Messages a lane claims at once: their lease covers sending them one after another. */
+const CLAIM = 8;
+
+/** Orders rows as their ids were listed (RETURNING gives no order). */
+const byDueOrder = (ids: string[]) => {
+  const rank = new Map(ids.map((id, i) => [id, i]));
+  return (a: { id: string }, b: { id: string }) => rank.get(a.id)! - rank.get(b.id)!;
+};
+
 class Lane {
   private readonly loop: WakeLoop;
 
@@ -82,35 +92,56 @@ class Lane {
     return this.pass(false);
   }
 
-  /** One pass; the running lane ends it early when stopped (what is left stays due for the next start). */
+  /**
+   * One pass; the running lane ends it early when stopped (what is left becomes due again at once).
+   * Messages are claimed a few at a time (CLAIM) in one statement, not one lease write each:
+   * the claim moves their nextAttemptAt past the deadline of sending all of them one after
+   * another (the lease, see MessageSender), so no other sender takes them meanwhile and a
+   * crash leaves them due again once it ran out.
+   */
   private async pass(untilStopped: boolean): Promise<number> {
     let sent = 0;
     for (;;) {
+      const now = new Date();
       const due = await this.db.message.findMany({
-        where: { channel: this.channel.name, nextAttemptAt: { lte: new Date() } },
+        where: { channel: this.channel.name, nextAttemptAt: { lte: now } },
         orderBy: [{ nextAttemptAt: 'asc' }, { createdAt: 'asc' }],
-        take: 20,
+        take: CLAIM,
+        select: { id: true, nextAttemptAt: true },
       });
-      let claimed = 0;
-      for (const m of due) {
-        if (untilStopped && this.loop.stopped) return sent;
-        const outcome = await this.deliver(m);
-        if (outcome !== 'taken') claimed++;
-        if (outcome === 'sent') sent++;
+      if (due.length === 0) return sent;
+      const leaseUntil = new Date(Date.now() + due.length * this.opts.sendTimeoutMs + 30_000);
+      // Claimed only if still due: another sender (a replica on the same libsql server) that claimed one since moved it on.
+      const claimed = await this.db.message.updateManyAndReturn({
+        where: { id: { in: due.map((m) => m.id) }, channel: this.channel.name, nextAttemptAt: { lte: now } },
+        data: { nextAttemptAt: leaseUntil },
+      });
+      // Everything taken by another sender since it was read.
+      if (claimed.length === 0) return sent;
+      claimed.sort(byDueOrder(due.map((m) => m.id)));
+      for (let i = 0; i < claimed.length; i++) {
+        if (untilStopped && this.loop.stopped) {
+          await this.release(claimed.slice(i), leaseUntil, due);
+          return sent;
+        }
+        if ((await this.deliver(claimed[i])) === 'sent') sent++;
         // SQLite runs on the event loop: let probes and requests in between two sends of a backlog.
         await nextTurn();
       }
-      // Nothing due, or everything taken by another sender since it was read.
-      if (claimed === 0) return sent;
     }
   }
 
-  private async deliver(m: Message): Promise<'sent' | 'failed' | 'taken'> {
-    // The lease: claimed only if no other sender (a replica on the same libsql server) claimed it since it was read.
-    const leaseUntil = new Date(Date.now() + this.opts.sendTimeoutMs + 30_000);
-    const { count } = await this.db.message.updateMany({ where: { id: m.id, nextAttemptAt: m.nextAttemptAt }, data: { nextAttemptAt: leaseUntil } });
-    if (count === 0) return 'taken';
+  /**
+   * Gives back claimed messages not sent (the lane stopped): due again as they were before the
+   * claim (their place in the order kept), for the next start or another replica.
+   */
+  private async release(messages: Message[], leaseUntil: Date, before: Array<{ id: string; nextAttemptAt: Date | null }>): Promise<void> {
+    const was = new Map(before.map((m) => [m.id, m.nextAttemptAt]));
+    for (const m of messages) await this.db.message.updateMany({ where: { id: m.id, nextAttemptAt: leaseUntil }, data: { nextAttemptAt: was.get(m.id) ?? new Date() } });
+  }
 
+  /** Sends one claimed message and records the outcome with its event. */
+  private async deliver(m: Message): Promise<'sent' | 'failed'> {
     const attempts = m.attempts + 1;
     const about = subjectRef(m.subjectKind, m.subjectId);
     const facts = { messageId: m.id, ...about, customerId: m.customerId, status: m.status, channel: this.channel.name, attempts };
