@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import { z } from 'zod';
 
 /**
@@ -62,7 +62,8 @@ export function createEnvelope<C extends EventContract>(
   meta: { correlationId: string; causationId?: string | null },
 ): Envelope<EventData<C>> {
   const env = {
-    id: randomUUID(),
+    // Time-ordered (UUIDv7, platform/ids.ts): indexes keyed by event id grow at their right edge.
+    id: newId(),
     type: contract.type,
     version: contract.version,
     occurredAt: new Date().toISOString(),

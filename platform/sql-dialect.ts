@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { RawSql } from './database';
+import { newId } from './ids';
 
 /** The database engines a context can run on. PGlite speaks PostgreSQL; a libsql server speaks SQLite. */
 export type SqlEngine = 'postgres' | 'sqlite';
@@ -142,7 +142,7 @@ const sqlite: PlatformSql = {
     (await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") VALUES (${consumer}, ${eventId}, ${new Date()}) ON CONFLICT DO NOTHING`) > 0,
   async insertDeadLetter(db, r) {
     await db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq", "createdAt")
-        VALUES (${randomUUID()}, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq}, ${new Date()})`;
+        VALUES (${newId()}, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq}, ${new Date()})`;
   },
   async markReplayed(db, id) {
     await db.$executeRaw`UPDATE "DeadLetter" SET "replayedAt" = ${new Date()} WHERE "id" = ${id}`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { policy } from '../../platform/consumer';
 import { addToOutbox } from '../../platform/outbox';
 import { OrderCancelled, OrderPlaced } from '../ordering/contracts';
@@ -6,6 +5,7 @@ import { PaymentCancelled } from '../payment/contracts';
 import { DeliveryCancellationRefused, DeliveryCancelled } from './contracts';
 import type { DeliveryTx } from './db';
 import { cancelDecision } from './rules';
+import { newId } from '../../platform/ids';
 
 /**
  * A paid order waits for its store. When a cancellation arrived first (events of different
@@ -20,7 +20,7 @@ export const openDeliveryOnOrderPlaced = policy<DeliveryTx, typeof OrderPlaced>(
   async handle(tx, o) {
     await tx.$executeRaw`
       INSERT INTO "Delivery" ("id", "orderId", "storeId", "customerId", "item", "qty", "deliveryAddress", "status", "updatedAt")
-      VALUES (${randomUUID()}, ${o.orderId}, ${o.storeId}, ${o.customerId}, ${o.productName}, ${o.qty}, ${o.deliveryAddress ?? null}, 'WAITING', now())
+      VALUES (${newId()}, ${o.orderId}, ${o.storeId}, ${o.customerId}, ${o.productName}, ${o.qty}, ${o.deliveryAddress ?? null}, 'WAITING', now())
       ON CONFLICT ("orderId") DO UPDATE SET "storeId" = EXCLUDED."storeId", "customerId" = EXCLUDED."customerId", "item" = EXCLUDED."item",
         "qty" = EXCLUDED."qty", "deliveryAddress" = EXCLUDED."deliveryAddress", "updatedAt" = now()
       WHERE "Delivery"."storeId" IS NULL`;
@@ -39,7 +39,7 @@ export const stopOnOrderCancelled = policy<DeliveryTx, typeof OrderCancelled>({
     const now = new Date();
     await tx.delivery.upsert({
       where: { orderId: o.orderId },
-      create: { id: randomUUID(), orderId: o.orderId, customerId: o.customerId, status: 'WAITING', cancelRequestedAt: now },
+      create: { id: newId(), orderId: o.orderId, customerId: o.customerId, status: 'WAITING', cancelRequestedAt: now },
       update: {},
     });
     // Guarded, so it serialises with a step in flight: either the step committed first (and the
@@ -64,7 +64,7 @@ export const cancelOnPaymentCancelled = policy<DeliveryTx, typeof PaymentCancell
     if (!d) {
       // A concurrent OrderPlaced creating the row makes this insert fail; the retry finds its row.
       const tomb = await tx.delivery.create({
-        data: { id: randomUUID(), orderId: p.orderId, customerId: p.customerId, status: 'CANCELLED', cancelRequestedAt: now, cancelledAt: now },
+        data: { id: newId(), orderId: p.orderId, customerId: p.customerId, status: 'CANCELLED', cancelRequestedAt: now, cancelledAt: now },
       });
       await addToOutbox(tx, DeliveryCancelled, { deliveryId: tomb.id, orderId: p.orderId, customerId: p.customerId, previousStatus: null, cancelledAt: now.toISOString() }, meta);
       return;

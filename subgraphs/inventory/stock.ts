@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Actor } from '../../platform/auth';
 import { keyedCall, runOnce } from '../../platform/idempotency';
@@ -7,6 +6,7 @@ import { isStocked } from '../catalog/contracts';
 import { StockReceived, StockReleased, StockReservationFailed, StockReserved } from './contracts';
 import type { InventoryDb, InventoryTx } from './db';
 import { available, validateReceiveStock } from './rules';
+import { newId } from '../../platform/ids';
 
 /** A product's stock as events and the API show it. */
 export interface StockLevel {
@@ -75,7 +75,7 @@ export async function receiveStock(
             storeKind: product.storeKind,
           });
         }
-        const movementId = randomUUID();
+        const movementId = newId();
         await claim(tx, movementId);
         // One statement: concurrent receipts add up, none is lost.
         const [row] = await tx.$queryRaw<StockRow[]>`
@@ -126,7 +126,7 @@ export async function reserveOne(
     const level = levelOf(row);
     await tx.stockHold.update({ where: { reservationId: r.reservationId }, data: { status: 'RESERVED' } });
     await tx.stockMovement.create({
-      data: { id: randomUUID(), productId: r.productId, kind: 'RESERVED', qty: 1, reservationId: r.reservationId, causationId: h.causationId, instanceId: h.instanceId, version: level.version },
+      data: { id: newId(), productId: r.productId, kind: 'RESERVED', qty: 1, reservationId: r.reservationId, causationId: h.causationId, instanceId: h.instanceId, version: level.version },
     });
     await addToOutbox(tx, StockReserved, { ...counts(level), reservationId: r.reservationId, customerId: r.customerId, reservedAt: row.updatedAt.toISOString() }, meta);
     return 'reserved';
@@ -179,7 +179,7 @@ export async function releaseHeld(
   const level = levelOf(row);
   await tx.stockHold.update({ where: { reservationId: c.reservationId }, data: { status: 'RELEASED' } });
   await tx.stockMovement.create({
-    data: { id: randomUUID(), productId: hold.productId, kind: 'RELEASED', qty: 1, reservationId: c.reservationId, causationId: h.causationId, instanceId: h.instanceId, version: level.version },
+    data: { id: newId(), productId: hold.productId, kind: 'RELEASED', qty: 1, reservationId: c.reservationId, causationId: h.causationId, instanceId: h.instanceId, version: level.version },
   });
   await addToOutbox(
     tx,

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { NotificationTx } from './db';
 import { messageText, reservationMessageText, type MessageChannel, type MessageSubject } from './rules';
+import { newId } from '../../platform/ids';
 
 /** One change of an order's or a reservation's status, as its producer's event tells it. */
 export interface StatusChange {
@@ -56,7 +56,7 @@ export const reservationChange = (
 export async function recordMessages(tx: NotificationTx, channels: readonly MessageChannel[], change: StatusChange): Promise<void> {
   if (channels.length === 0) return;
   const now = new Date();
-  const rows = JSON.stringify(channels.map((channel) => ({ id: randomUUID(), channel })));
+  const rows = JSON.stringify(channels.map((channel) => ({ id: newId(), channel })));
   await tx.$executeRaw`
     INSERT INTO "Message" ("id", "subjectKind", "subjectId", "customerId", "status", "subjectVersion", "text", "channel",
       "deliveryStatus", "attempts", "nextAttemptAt", "eventId", "createdAt", "updatedAt")

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import { keyedCall, runOnce } from '../../platform/idempotency';
 import { addToOutbox } from '../../platform/outbox';
@@ -6,6 +5,7 @@ import { isRentable } from '../catalog/contracts';
 import { ReservationCancelled, ReservationConfirmed, ReservationFailed, ReservationRequested } from './contracts';
 import type { RentalDb, RentalTx, Reservation } from './db';
 import { assertCancellable, validateRequest, validateReservationId, type ReservationStatus } from './rules';
+import { newId } from '../../platform/ids';
 
 /** The reservation as every rental event carries it. */
 const snapshot = (r: Reservation) => ({
@@ -40,7 +40,7 @@ export async function requestReservation(db: RentalDb, input: unknown, idempoten
         });
       }
       return db.$transaction(async (tx) => {
-        const id = randomUUID();
+        const id = newId();
         await claim(tx, id);
         const r = await tx.reservation.create({
           data: { id, customerId: cmd.customerId, productId: product.id, title: product.name, status: 'REQUESTED' },

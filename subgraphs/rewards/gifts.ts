@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { forbidden } from '../../platform/auth';
 import { DomainError, ErrorCode } from '../../platform/errors';
@@ -8,6 +7,7 @@ import { GiftExchanged, GiftUsed } from './contracts';
 import type { Gift, RewardsDb, RewardsTx } from './db';
 import type { MessageDispatcher } from './messages';
 import { GIFTS, giftMessageText, giftOffer } from './rules';
+import { newId } from '../../platform/ids';
 
 const idInput = z.string().trim().min(1).max(64);
 
@@ -32,7 +32,7 @@ export async function exchangeGift(db: RewardsDb, customerId: string, rawGiftId:
       const offer = giftOffer(offerId);
       if (!offer) throw new DomainError(ErrorCode.GIFT_NOT_FOUND, `No gift ${offerId}; the catalog has ${GIFTS.map((g) => g.giftId).join(', ')}.`, { giftId: offerId });
       return db.$transaction(async (tx) => {
-        const id = randomUUID();
+        const id = newId();
         await claim(tx, id);
         const { count } = await tx.wallet.updateMany({ where: { customerId, points: { gte: offer.cost } }, data: { points: { decrement: offer.cost } } });
         if (count === 0) {
@@ -81,7 +81,7 @@ export async function useGift(
     if (count === 0) throw new DomainError(ErrorCode.GIFT_ALREADY_USED, `Gift ${id} was already used.`, { id });
     await tx.outgoingMessage.create({
       data: {
-        id: randomUUID(),
+        id: newId(),
         customerId: gift.customerId,
         text: giftMessageText(gift.name, gift.id),
         subjectKind: 'GIFT',

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { addToOutbox } from '../../platform/outbox';
 import { MissionCompleted, MissionUpdated, RewardGranted } from './contracts';
 import type { Mission, RewardsTx } from './db';
 import { advance, MISSIONS, missionDefinition, missionMessageText, type PaidOrder } from './rules';
+import { newId } from '../../platform/ids';
 
 /** The customer's missions, one per kind, created (and announced) on first sight of the customer. */
 export async function ensureMissions(tx: RewardsTx, customerId: string, causationId: string): Promise<Mission[]> {
@@ -11,7 +11,7 @@ export async function ensureMissions(tx: RewardsTx, customerId: string, causatio
   for (const def of MISSIONS) {
     if (existing.some((m) => m.kind === def.kind)) continue;
     // A concurrent handler creating the same mission makes this fail (unique customer+kind); the retry finds it.
-    const m = await tx.mission.create({ data: { id: randomUUID(), customerId, kind: def.kind, target: def.target, rewardPoints: def.rewardPoints } });
+    const m = await tx.mission.create({ data: { id: newId(), customerId, kind: def.kind, target: def.target, rewardPoints: def.rewardPoints } });
     await announceMission(tx, m, causationId);
   }
   return tx.mission.findMany({ where: { customerId }, orderBy: { kind: 'asc' } });
@@ -55,7 +55,7 @@ export async function countOrder(tx: RewardsTx, customerId: string, orderId: str
     if (counted === 0) continue;
     const next = advance(m.progress, m.target);
     const now = new Date();
-    const rewardId = next.completed ? randomUUID() : null;
+    const rewardId = next.completed ? newId() : null;
     // Guarded by the version read: a concurrent handler (another replica) makes this one retry.
     // update() answers the row as written (one round trip, no read after the write).
     const updated = await tx.mission
@@ -80,7 +80,7 @@ export async function countOrder(tx: RewardsTx, customerId: string, orderId: str
       await addToOutbox(tx, RewardGranted, { rewardId: rewardId!, missionId: m.id, customerId, points: m.rewardPoints, grantedAt: now.toISOString() }, meta);
       // The message is sent after the commit (messages.ts); recorded here so it is never lost.
       await tx.outgoingMessage.create({
-        data: { id: randomUUID(), customerId, text: missionMessageText(def.title, m.rewardPoints), subjectKind: 'MISSION', subjectId: m.id },
+        data: { id: newId(), customerId, text: missionMessageText(def.title, m.rewardPoints), subjectKind: 'MISSION', subjectId: m.id },
       });
     }
     await announceMission(tx, updated, causationId);

@@ -47,11 +47,17 @@ describe('defineEvent', () => {
 });
 
 describe('createEnvelope', () => {
+  test('event ids are UUIDv7 and sort in creation order (indexes keyed by event id grow at their right edge)', () => {
+    const ids = Array.from({ length: 1000 }, () => createEnvelope(ThingShipped, { thingId: 't', count: 1 }, { correlationId: 'o' }).id);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   test('fills id, type, version, occurredAt, correlation and causation ids', () => {
     const before = Date.now();
     const env = createEnvelope(ThingShipped, { thingId: 't-1', count: 3 }, { correlationId: 'order-1', causationId: 'evt-0' });
     expect(env).toEqual({
-      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       type: 'ThingShipped',
       version: 2,
       occurredAt: expect.any(String),
