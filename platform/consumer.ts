@@ -76,9 +76,9 @@ export interface ConsumerOptions {
    * message). A worker takes every message queued for it up to this many.
    */
   batchMax?: number;
-  /** A budget shared with the context's other consumers (each handler holds a database connection). */
+  /** A budget shared with the context's other consumers: one slot per batch in hand (its transaction holds a database connection). */
   slots?: HandlerSlots;
-  /** Called after a handler's transaction committed (the context wakes its outbox relay). */
+  /** Called after a handler's or a batch's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
   /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
   streams?: StreamSettings;
@@ -242,9 +242,9 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.loop = (async () => {
       const workers = Math.max(1, this.opts.concurrency ?? 8);
       const batchMax = Math.max(1, this.opts.batchMax ?? 64);
-      const queues = new KeyedBatches<Parsed>(workers, batchMax, (batch) => this.handleBatch(batch));
-      // Messages in hand (queued or being handled): one batch's worth, at least one per worker.
-      const inHandMax = Math.max(workers, batchMax);
+      const queues = new KeyedBatches<Parsed>(workers, batchMax, (batch) => this.handleBatch(batch), this.opts.slots);
+      // Messages in hand (queued or being handled): a full batch per worker at most.
+      const inHandMax = workers * batchMax;
       for await (const m of messages) {
         const parsed = this.parse(m);
         queues.push(parsed.env ? this.keyOf(parsed.env) : `invalid:${m.seq}`, parsed);
@@ -343,7 +343,7 @@ export class PolicyConsumer<Tx extends RawSql> {
     const started = performance.now();
     let outcomes: Array<'processed' | 'duplicate'>;
     try {
-      outcomes = this.opts.slots ? await this.opts.slots.run(() => this.applyBatch(work)) : await this.applyBatch(work);
+      outcomes = await this.applyBatch(work);
     } catch (e) {
       this.log.warn({ consumer: this.durable, messages: work.length, err: (e as Error).message }, 'a batch failed; handling its messages one at a time');
       for (const item of work) await this.handle(item.m, item);
@@ -400,12 +400,15 @@ export class PolicyConsumer<Tx extends RawSql> {
     };
   }
 
-  /** Handles one message to its outcome; never throws (a failure is logged, the message left to redelivery). */
+  /**
+   * Handles one message to its outcome; never throws (a failure is logged, the message left to
+   * redelivery). Runs in its worker's HandlerSlot (KeyedBatches takes it around the batch).
+   */
   private async handle(m: JsMsg, parsed: Parsed): Promise<void> {
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = this.opts.slots ? await this.opts.slots.run(() => this.process(m, parsed)) : await this.process(m, parsed);
+      outcome = await this.process(m, parsed);
     } catch (e) {
       this.log.error({ err: e, consumer: this.durable, seq: m.seq }, 'handling an event failed unexpectedly; it will be redelivered');
       return;
@@ -536,10 +539,12 @@ export class KeyedBatches<T> {
   private inHand = 0;
   private freed?: () => void;
 
+  /** `slots`: each batch is taken from its queue and run once a slot is free (more arrive meanwhile), and holds it throughout. */
   constructor(
     workers: number,
     private readonly batchMax: number,
     private readonly run: (batch: T[]) => Promise<void>,
+    private readonly slots?: HandlerSlots,
   ) {
     this.queues = Array.from({ length: workers }, () => []);
     this.load = new Array<number>(workers).fill(0);
@@ -576,9 +581,13 @@ export class KeyedBatches<T> {
     const queue = this.queues[worker];
     try {
       while (queue.length > 0) {
-        const batch = queue.splice(0, this.batchMax);
+        let batch: Array<{ key: string; item: T }> = [];
+        const take = () => {
+          batch = queue.splice(0, this.batchMax);
+          return this.run(batch.map((b) => b.item));
+        };
         try {
-          await this.run(batch.map((b) => b.item));
+          await (this.slots ? this.slots.run(take) : take());
         } finally {
           for (const { key } of batch) {
             const k = this.keys.get(key)!;
