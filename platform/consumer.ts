@@ -9,7 +9,7 @@ import type { Metrics } from './metrics';
 import { ensureStream, type StreamSettings } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
-import { carrierOfMessage, withConsumeSpan } from './tracing';
+import { carrierOfMessage, tracingEnabled, withConsumeSpan } from './tracing';
 import { nextTurn } from './wake-loop';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
@@ -396,7 +396,8 @@ export class PolicyConsumer<Tx extends RawSql> {
       correlationId: env.correlationId,
       orderId: typeof orderId === 'string' ? orderId : undefined,
       attempt: m.info.deliveryCount,
-      carrier: carrierOfMessage(m.headers, raw),
+      // The headers are decoded only for a trace (with tracing off the carrier is never read).
+      carrier: tracingEnabled() ? carrierOfMessage(m.headers, raw) : {},
     };
   }
 
