@@ -149,6 +149,8 @@ export class PolicyConsumer<Tx extends RawSql> {
   private recovering?: string;
   private recovery?: Promise<void>;
   private readonly sql: PlatformSql;
+  /** Stream sequences of messages this process naked (retried alone when they come back); each leaves when handled again. */
+  private readonly naked = new Set<number>();
   /** Fires after each message, for tests and metrics. */
   onOutcome?: (outcome: Outcome, subject: string) => void;
 
@@ -327,10 +329,12 @@ export class PolicyConsumer<Tx extends RawSql> {
     if (batch.length > 1) {
       work = [];
       // Invalid and not accepted ones settle on their own (handle() calls accepts() again, catching a throw).
+      // So does a message this process naked before: it failed once, it is retried alone and
+      // cannot fail a batch (and cost the others a transaction each) at every redelivery.
       for (const item of batch) {
         let accepted = false;
         try {
-          accepted = !!item.env && (!this.p.accepts || this.p.accepts(item.env.data as never, item.env as never));
+          accepted = !!item.env && (!this.p.accepts || this.p.accepts(item.env.data as never, item.env as never)) && !this.naked.has(item.m.seq);
         } catch {
           accepted = false;
         }
@@ -367,9 +371,14 @@ export class PolicyConsumer<Tx extends RawSql> {
    * (nothing of the batch is committed).
    */
   private applyBatch(work: Parsed[]): Promise<Array<'processed' | 'duplicate'>> {
-    return this.db.$transaction(async (tx) => {
+    // Prisma ends an interactive transaction after 5 s by default: a batch gets more, in step with
+    // its size, but always less than the ack wait (its acks must land before a redelivery).
+    const timeout = Math.min(5_000 + 100 * work.length, Math.max(5_000, (this.opts.ackWaitMs ?? 30_000) / 2));
+    type Outcomes = Array<'processed' | 'duplicate'>;
+    const transaction = this.db.$transaction as unknown as (fn: (tx: Tx) => Promise<Outcomes>, options: { timeout: number }) => Promise<Outcomes>;
+    return transaction.call(this.db, async (tx: Tx) => {
       const fresh = await this.sql.markProcessedMany(tx, this.durable, [...new Set(work.map((w) => w.env!.id))]);
-      const outcomes: Array<'processed' | 'duplicate'> = [];
+      const outcomes: Outcomes = [];
       for (const { m, raw, env } of work) {
         // `delete`: a second copy of one event in the same batch is a duplicate.
         const isNew = fresh.delete(env!.id);
@@ -382,7 +391,7 @@ export class PolicyConsumer<Tx extends RawSql> {
         );
       }
       return outcomes;
-    });
+    }, { timeout });
   }
 
   /** What a consume span and the log lines of a message's handling carry. */
@@ -408,6 +417,7 @@ export class PolicyConsumer<Tx extends RawSql> {
   private async handle(m: JsMsg, parsed: Parsed): Promise<void> {
     const started = performance.now();
     let outcome: Outcome;
+    this.naked.delete(m.seq);
     try {
       outcome = await this.process(m, parsed);
     } catch (e) {
@@ -450,6 +460,7 @@ export class PolicyConsumer<Tx extends RawSql> {
       }
       const delay = Math.round(backoffMs(attempt, 500, 60_000));
       log.warn({ err: (e as Error).message, attempt, retryInMs: delay }, 'event failed, will retry');
+      this.naked.add(m.seq);
       m.nak(delay);
       return 'retry';
     }
