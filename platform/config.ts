@@ -60,6 +60,8 @@ export const eventEnvShape = {
    * that fails is handled again one event per transaction, so only the failing event is retried.
    */
   CONSUMER_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Milliseconds an idle consumer worker waits for more events before a batch that is not full; 0 starts at once. */
+  CONSUMER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
   /** Connections of a context's pool to its PostgreSQL server (node-postgres `max`). Ten contexts on one server: 10 × this. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(10),
   /** JetStream's duplicate window per stream (msgID de-duplication of the relay's republishes). */

@@ -3,6 +3,7 @@
 //
 //   nice -n 10 npx tsx scripts/bench-consumer-batch.ts            # defaults below
 //   EVENTS=2000 ROUNDS=3 RATE=0 BATCH_MAX=1,64 npx tsx scripts/bench-consumer-batch.ts
+//   RATE=100 BATCH_MAX=1,64,64@5 ...   # 64@5: batches of up to 64 with a 5 ms linger
 //
 // A round: a fresh durable of delivery's real `order-placed` policy (Delivery upsert through
 // Prisma) on a real nats-server and PostgreSQL, with the production options (CONSUMER_CONCURRENCY 4,
@@ -10,12 +11,12 @@
 //  - RATE=0 (backlog): all published first, then the consumer starts and drains them;
 //  - RATE>0 (live): a child process publishes RATE events/s while the consumer runs.
 // Measured per round, divided by EVENTS: this process's CPU (utime+stime, process.cpuUsage; the
-// publisher is another process or done before) and the CPU of the PostgreSQL backends serving
-// the benchmark database (/proc/<pid>/stat), plus transactions per event. BATCH_MAX=1 is one
+// publisher is another process or done before; includes the 100 ms backend sampling, the same
+// for both variants) and the CPU of the PostgreSQL backends serving the benchmark database
+// (/proc/<pid>/stat, PostgreSQL on this machine), plus transactions per event. BATCH_MAX=1 is one
 // transaction per event: the pre-batching statements (BEGIN, marker, handler, COMMIT).
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -35,7 +36,8 @@ import { createTestDatabases } from '../test/support/postgres';
 const EVENTS = Number(process.env.EVENTS ?? 2000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RATE = Number(process.env.RATE ?? 0);
-const VARIANTS = (process.env.BATCH_MAX ?? '1,64').split(',').map(Number);
+// `64@5`: CONSUMER_BATCH_MAX 64 with CONSUMER_BATCH_LINGER_MS 5.
+const VARIANTS = (process.env.BATCH_MAX ?? '1,64').split(',');
 const CONCURRENCY = 4;
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (Linux x86-64/arm64)
 
@@ -60,17 +62,48 @@ async function publisher(): Promise<void> {
   await nc.drain();
 }
 
-function backendCpu(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    } catch {
-      // the backend is gone
-    }
+/** CPU seconds of a process so far (utime + stime, fields 14 and 15 of /proc/<pid>/stat), undefined once it is gone. */
+function processCpu(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  } catch {
+    return undefined;
   }
-  return ticks / TICK;
+}
+
+/**
+ * CPU of the PostgreSQL backends of one database over a measure: sampled every 100 ms (the pool
+ * closes idle connections and opens new ones), each backend's last sample minus its first (0 for
+ * one that started during the measure).
+ */
+function backendSampler(list: () => Promise<number[]>) {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async (starting: boolean) => {
+    // A busy server may refuse a connection now and then: that sample is skipped.
+    const pids = await list().catch(() => [] as number[]);
+    for (const pid of pids) {
+      const cpu = processCpu(pid);
+      if (cpu === undefined) continue;
+      if (!first.has(pid)) first.set(pid, starting ? cpu : 0);
+      last.set(pid, cpu);
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    async start() {
+      await sample(true);
+      timer = setInterval(() => void sample(false), 100);
+    },
+    async stop(): Promise<number> {
+      clearInterval(timer);
+      await sample(false);
+      let total = 0;
+      for (const [pid, cpu] of last) total += cpu - first.get(pid)!;
+      return total;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -102,13 +135,14 @@ async function main(): Promise<void> {
   const backends = async () =>
     (await opened.client.$queryRaw<Array<{ pid: number }>>`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName}`).map((r) => Number(r.pid));
 
-  const results: Record<number, Array<{ app: number; pg: number; tx: number; wall: number }>> = {};
-  const round = async (batchMax: number, label: string, record: boolean) => {
+  const results: Record<string, Array<{ app: number; pg: number; tx: number; wall: number }>> = {};
+  const round = async (variant: string, label: string, record: boolean) => {
+    const [batchMax, batchLingerMs] = variant.split('@').map(Number);
     await jsm.streams.purge(OrderPlaced.stream);
     const bodies = RATE > 0 ? [] : events(label);
     for (let i = 0; i < bodies.length; i += 256) await Promise.all(bodies.slice(i, i + 256).map((b) => js.publish(OrderPlaced.subject, b)));
     const p = { ...openDeliveryOnOrderPlaced, name: `bench-${label}` };
-    const consumer = new PolicyConsumer<DeliveryTx>(p, db, js, jsm, log, { context: 'delivery', maxDeliver: 5, batch: 64, concurrency: CONCURRENCY, batchMax, slots: new HandlerSlots(CONCURRENCY) });
+    const consumer = new PolicyConsumer<DeliveryTx>(p, db, js, jsm, log, { context: 'delivery', maxDeliver: 5, batch: 64, concurrency: CONCURRENCY, batchMax, batchLingerMs: batchLingerMs || 0, slots: new HandlerSlots(CONCURRENCY) });
     await consumer.prepare();
     let done = 0;
     const other: Outcome[] = [];
@@ -120,8 +154,8 @@ async function main(): Promise<void> {
     };
     // Warm the pool so backend start-up is outside the measure.
     await Promise.all(Array.from({ length: CONCURRENCY }, () => opened.client.$queryRaw`SELECT 1`));
-    const pids = await backends();
-    const pg0 = backendCpu(pids);
+    const pgCpuOf = backendSampler(backends);
+    await pgCpuOf.start();
     const cpu0 = process.cpuUsage();
     const tx0 = transactions;
     const t0 = performance.now();
@@ -130,23 +164,24 @@ async function main(): Promise<void> {
     await all;
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const pgCpu = backendCpu([...new Set([...pids, ...(await backends())])]) - pg0;
+    const pgCpu = await pgCpuOf.stop();
     const tx = transactions - tx0;
     await consumer.stop();
     if (child && child.exitCode === null) await new Promise((r) => child.once('exit', r));
     if (other.length > 0) throw new Error(`round ${label}: ${other.length} events not processed (${other.slice(0, 5).join(', ')})`);
     const app = (cpu.user + cpu.system) / 1000 / EVENTS;
     const pg = (pgCpu * 1000) / EVENTS;
-    if (record) (results[batchMax] ??= []).push({ app, pg, tx: tx / EVENTS, wall });
+    if (record) (results[variant] ??= []).push({ app, pg, tx: tx / EVENTS, wall });
     console.log(
-      `${record ? 'round' : 'warm-up'} ${label}: CONSUMER_BATCH_MAX=${batchMax} consumer ${app.toFixed(3)} ms/event, postgres ${pg.toFixed(3)} ms/event, ${(tx / EVENTS).toFixed(3)} transactions/event, ${wall.toFixed(2)} s`,
+      `${record ? 'round' : 'warm-up'} ${label}: CONSUMER_BATCH_MAX=${variant} consumer ${app.toFixed(3)} ms/event, postgres ${pg.toFixed(3)} ms/event, ${(tx / EVENTS).toFixed(3)} transactions/event, ${wall.toFixed(2)} s`,
     );
   };
 
   try {
     console.log(`delivery order-placed, ${EVENTS} events per round, ${RATE > 0 ? `published live at ${RATE}/s` : 'backlog drained'}, concurrency ${CONCURRENCY}, variants ${VARIANTS.join(' / ')} interleaved`);
-    for (const v of VARIANTS) await round(v, `warm-${v}`, false);
-    for (let r = 0; r < ROUNDS; r++) for (const v of VARIANTS) await round(v, `r${r}-${v}`, true);
+    const tag = (v: string) => v.replace('@', 'l');
+    for (const v of VARIANTS) await round(v, `warm-${tag(v)}`, false);
+    for (let r = 0; r < ROUNDS; r++) for (const v of VARIANTS) await round(v, `r${r}-${tag(v)}`, true);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log('\nmedian per event over rounds:');
     for (const v of VARIANTS) {
@@ -154,7 +189,7 @@ async function main(): Promise<void> {
       const app = median(rs.map((x) => x.app));
       const pg = median(rs.map((x) => x.pg));
       console.log(
-        `  CONSUMER_BATCH_MAX=${String(v).padEnd(4)} consumer ${app.toFixed(3)} ms  postgres ${pg.toFixed(3)} ms  total ${(app + pg).toFixed(3)} ms  transactions ${median(rs.map((x) => x.tx)).toFixed(3)}  wall ${median(rs.map((x) => x.wall)).toFixed(2)} s`,
+        `  CONSUMER_BATCH_MAX=${v.padEnd(5)} consumer ${app.toFixed(3)} ms  postgres ${pg.toFixed(3)} ms  total ${(app + pg).toFixed(3)} ms  transactions ${median(rs.map((x) => x.tx)).toFixed(3)}  wall ${median(rs.map((x) => x.wall)).toFixed(2)} s`,
       );
     }
   } finally {
