@@ -251,6 +251,10 @@ test('a crash between commit and ack: the redelivered batch is all duplicates, n
   // The same through applyMany (new-database replay): one transaction, every event a duplicate.
   expect(await restarted.applyMany(envs.map((env) => ({ env })))).toEqual(Array(24).fill('duplicate'));
   expect(await effects(pgDb.client, ids)).toHaveLength(24);
+  // Two copies of one event in one transaction: the second is a duplicate.
+  const extra = createEnvelope(contract, { key: 'order-x', n: 99 }, { correlationId: 'order-x' });
+  expect(await restarted.applyMany([{ env: extra }, { env: extra }])).toEqual(['processed', 'duplicate']);
+  expect(await effects(pgDb.client, [extra.id])).toHaveLength(1);
 });
 
 test('many keys under concurrency: each key in stream order, each event once, batched, never more transactions at once than slots', async () => {
@@ -316,7 +320,7 @@ describe('markProcessedMany', () => {
   });
 });
 
-test('on SQLite: a batch commits its events once each, a copy of an event in the same batch is a duplicate', async () => {
+test('on SQLite: a batch commits its events once each, a copy of an event is a duplicate', async () => {
   const contract = event('batch-sqlite-happened');
   const steps = Array.from({ length: 12 }, (_, n) => ({ key: 'sqlite-order', n }));
   const envs = await publishAll(contract, steps);
