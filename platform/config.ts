@@ -54,6 +54,14 @@ export const eventEnvShape = {
    * Must stay below DATABASE_POOL_MAX, which GraphQL requests and the relay share.
    */
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * Most events one durable consumer handles in one database transaction (one processed-marker
+   * statement, the handlers in stream order, one commit); 1: a transaction per event. A batch
+   * that fails is handled again one event per transaction, so only the failing event is retried.
+   */
+  CONSUMER_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(64),
+  /** Milliseconds an idle consumer worker waits for more events before a batch that is not full; 0 starts at once. */
+  CONSUMER_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
   /** Connections of a context's pool to its PostgreSQL server (node-postgres `max`). Ten contexts on one server: 10 × this. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(1000).default(10),
   /** JetStream's duplicate window per stream (msgID de-duplication of the relay's republishes). */

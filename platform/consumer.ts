@@ -9,7 +9,7 @@ import type { Metrics } from './metrics';
 import { ensureStream, type StreamSettings } from './nats';
 import { backoffMs } from './outbox';
 import { platformSqlFor, type PlatformSql } from './sql-dialect';
-import { carrierOfMessage, withConsumeSpan } from './tracing';
+import { carrierOfMessage, tracingEnabled, withConsumeSpan } from './tracing';
 import { nextTurn } from './wake-loop';
 
 /** A policy: "when <event> happens, do <effect>" in the consuming context. */
@@ -66,11 +66,25 @@ export interface ConsumerOptions {
   ackWaitMs?: number;
   /** Messages pulled per request (JetStream `max_messages` of the pull; default 64). */
   batch?: number;
-  /** Messages handled at once, each of another ordering key (default 8; 1 handles one message at a time). */
+  /**
+   * Batch transactions in hand at once, each over its own ordering keys (default 8; 1 handles one
+   * batch at a time). Each holds a HandlerSlot and so a database connection.
+   */
   concurrency?: number;
-  /** A budget shared with the context's other consumers (each handler holds a database connection). */
+  /**
+   * Most messages handled in one database transaction (default 64; 1 is one transaction per
+   * message). A worker takes every message queued for it up to this many.
+   */
+  batchMax?: number;
+  /**
+   * How long (ms) an idle worker waits for more messages before it starts a batch that is not
+   * full (default 0: at once). Trades that much latency per event for bigger batches at a
+   * steady rate; under a backlog batches fill without it.
+   */
+  batchLingerMs?: number;
+  /** A budget shared with the context's other consumers: one slot per batch in hand (its transaction holds a database connection). */
   slots?: HandlerSlots;
-  /** Called after a handler's transaction committed (the context wakes its outbox relay). */
+  /** Called after a handler's or a batch's transaction committed (the context wakes its outbox relay). */
   afterCommit?: () => void;
   /** How a missing stream is (re)created (NATS_STREAM_REPLICAS). */
   streams?: StreamSettings;
@@ -116,14 +130,19 @@ export type Outcome = 'processed' | 'duplicate' | 'skipped' | 'retry' | 'dead-le
 
 /**
  * One durable pull consumer per (context, policy), shared by every replica of the
- * context (each event goes to one replica). Messages are pulled in batches and handled
- * concurrently across ordering keys (the correlation id unless the policy says otherwise),
- * one after another within a key, so the events of one order keep their stream order.
- * Per message: validate against the producer's contract; run the effect and record "event
- * processed" in one transaction (a redelivered event is skipped); ack after commit (without
- * waiting for the server: a lost ack is a redelivery, which the marker makes a duplicate); nak with
- * back-off on a transient failure; after `maxDeliver` attempts, or at once for a
- * message that can never succeed, write a dead-letter record and terminate it.
+ * context (each event goes to one replica). Messages are pulled in batches and spread over
+ * `concurrency` workers by ordering key (the correlation id unless the policy says otherwise):
+ * a key stays with one worker while it has messages in hand, so the events of one order keep
+ * their stream order. A worker takes what is queued for it (up to `batchMax`) and handles it in
+ * ONE transaction: every event's "processed" marker in one statement (a redelivered event is a
+ * duplicate and skipped), then each new event's effect in stream order, then one commit (a
+ * HandlerSlot held for it) and an ack per message (without waiting for the server: a lost ack
+ * is a redelivery, which the marker makes a duplicate). Why: per event, the transaction, its
+ * round trips and Prisma's work around them were most of a consumer's CPU (issue 13).
+ * When a batch's transaction fails, its messages are handled again one transaction each, as a
+ * single message always is: nak with back-off on a transient failure; after `maxDeliver`
+ * attempts, or at once for a message that can never succeed, write a dead-letter record and
+ * terminate it. Invalid and not accepted messages settle on their own, outside any transaction.
  * Self-healing: when the server no longer has the consumer (or its stream), it is
  * recreated and consumption resumes (see setUp for where it starts).
  */
@@ -136,6 +155,8 @@ export class PolicyConsumer<Tx extends RawSql> {
   private recovering?: string;
   private recovery?: Promise<void>;
   private readonly sql: PlatformSql;
+  /** Stream sequences of messages this process naked (retried alone when they come back); each leaves when handled again. */
+  private readonly naked = new Set<number>();
   /** Fires after each message, for tests and metrics. */
   onOutcome?: (outcome: Outcome, subject: string) => void;
 
@@ -227,29 +248,20 @@ export class PolicyConsumer<Tx extends RawSql> {
       }
     })().catch(() => undefined);
     this.loop = (async () => {
-      const limit = Math.max(1, this.opts.concurrency ?? 8);
-      // The last message in hand per ordering key; a key's next message waits for it.
-      const lanes = new Map<string, Promise<void>>();
-      let inFlight = 0;
-      let slotFreed: (() => void) | undefined;
+      const workers = Math.max(1, this.opts.concurrency ?? 8);
+      const batchMax = Math.max(1, this.opts.batchMax ?? 64);
+      const queues = new KeyedBatches<Parsed>(workers, batchMax, (batch) => this.handleBatch(batch), this.opts.slots, this.opts.batchLingerMs ?? 0);
+      // Messages in hand (queued or being handled): a full batch per worker at most.
+      const inHandMax = workers * batchMax;
       for await (const m of messages) {
         const parsed = this.parse(m);
-        const key = parsed.env ? this.keyOf(parsed.env) : `invalid:${m.seq}`;
-        const before = lanes.get(key);
-        const run = (before ?? Promise.resolve()).then(() => this.handle(m, parsed));
-        const tail: Promise<void> = run.then(() => {
-          if (lanes.get(key) === tail) lanes.delete(key);
-          inFlight--;
-          slotFreed?.();
-        });
-        lanes.set(key, tail);
-        inFlight++;
-        while (inFlight >= limit) await new Promise<void>((r) => (slotFreed = r));
+        queues.push(parsed.env ? this.keyOf(parsed.env) : `invalid:${m.seq}`, parsed);
+        await queues.below(inHandMax);
         // Let probes, requests and the other consumers in between two messages of a backlog.
         await nextTurn();
       }
       // stop(): the messages in hand finish (and are acked) before the loop ends.
-      await Promise.all(lanes.values());
+      await queues.idle();
     })()
       .catch((e) => this.log.error({ err: e, consumer: this.durable }, 'consumer loop ended'))
       .finally(() => {
@@ -290,12 +302,12 @@ export class PolicyConsumer<Tx extends RawSql> {
   }
 
   /** The envelope of a message, or why it is not a valid event of this policy. */
-  private parse(m: JsMsg): { raw: string; env?: Envelope; error?: string } {
+  private parse(m: JsMsg): Parsed {
     const raw = m.string();
     try {
-      return { raw, env: this.parseRaw(raw) };
+      return { m, raw, env: this.parseRaw(raw) };
     } catch (e) {
-      return { raw, error: (e as Error).message };
+      return { m, raw, error: (e as Error).message };
     }
   }
 
@@ -303,12 +315,117 @@ export class PolicyConsumer<Tx extends RawSql> {
     return this.p.orderingKey ? this.p.orderingKey(env.data as never, env as never) : env.correlationId;
   }
 
-  /** Handles one message to its outcome; never throws (a failure is logged, the message left to redelivery). */
-  private async handle(m: JsMsg, parsed: { raw: string; env?: Envelope; error?: string }): Promise<void> {
+  /**
+   * Handles a worker's batch (messages of its keys, in stream order) to their outcomes; never
+   * throws. Invalid and not-accepted messages settle on their own (dead letter, skip); the rest
+   * run in ONE transaction: one statement marks them all processed, then each new event's
+   * handler in order, then commit and ack each. When that transaction fails, each message runs
+   * again in a transaction of its own, so only the failing one is naked or dead-lettered.
+   */
+  private async handleBatch(batch: Parsed[]): Promise<void> {
+    try {
+      await this.settleBatch(batch);
+    } catch (e) {
+      this.log.error({ err: e, consumer: this.durable, messages: batch.length }, 'handling a batch failed unexpectedly; its messages will be redelivered');
+    }
+  }
+
+  private async settleBatch(batch: Parsed[]): Promise<void> {
+    let work: Parsed[] = batch;
+    if (batch.length > 1) {
+      work = [];
+      // Invalid and not accepted ones settle on their own (handle() calls accepts() again, catching a throw).
+      // So does a message this process naked before: it failed once, it is retried alone and
+      // cannot fail a batch (and cost the others a transaction each) at every redelivery.
+      for (const item of batch) {
+        let accepted = false;
+        try {
+          accepted = !!item.env && (!this.p.accepts || this.p.accepts(item.env.data as never, item.env as never)) && !this.naked.has(item.m.seq);
+        } catch {
+          accepted = false;
+        }
+        if (accepted) work.push(item);
+        else await this.handle(item.m, item);
+      }
+    }
+    if (work.length === 0) return;
+    if (work.length === 1) return this.handle(work[0].m, work[0]);
+    const started = performance.now();
+    let outcomes: Array<'processed' | 'duplicate'>;
+    try {
+      outcomes = await this.applyBatch(work);
+    } catch (e) {
+      this.log.warn({ consumer: this.durable, messages: work.length, err: (e as Error).message }, 'a batch failed; handling its messages one at a time');
+      for (const item of work) await this.handle(item.m, item);
+      return;
+    }
+    for (const item of work) item.m.ack();
+    if (outcomes.includes('processed')) this.opts.afterCommit?.();
+    const seconds = (performance.now() - started) / 1000;
+    const debug = this.log.isLevelEnabled('debug');
+    for (let i = 0; i < work.length; i++) {
+      const { m, env } = work[i];
+      this.opts.metrics?.consumers().handled(this.durable, outcomes[i], seconds);
+      this.onOutcome?.(outcomes[i], m.subject);
+      if (debug) this.log.debug({ consumer: this.durable, eventId: env!.id, correlationId: env!.correlationId, outcome: outcomes[i] }, 'event handled');
+    }
+  }
+
+  /**
+   * The transaction of a batch of valid, accepted events: markers of all in one statement, then
+   * each new one's handler in order (each in its consume span). Throws when any statement fails
+   * (nothing of the batch is committed).
+   */
+  private applyBatch(work: Parsed[]): Promise<Array<'processed' | 'duplicate'>> {
+    // Prisma ends an interactive transaction after 5 s by default: a batch gets more, in step with
+    // its size, but always less than the ack wait (its acks must land before a redelivery).
+    const timeout = Math.min(5_000 + 100 * work.length, Math.max(5_000, (this.opts.ackWaitMs ?? 30_000) / 2));
+    type Outcomes = Array<'processed' | 'duplicate'>;
+    const transaction = this.db.$transaction as unknown as (fn: (tx: Tx) => Promise<Outcomes>, options: { timeout: number }) => Promise<Outcomes>;
+    return transaction.call(this.db, async (tx: Tx) => {
+      const fresh = await this.sql.markProcessedMany(tx, this.durable, [...new Set(work.map((w) => w.env!.id))]);
+      const outcomes: Outcomes = [];
+      for (const { m, raw, env } of work) {
+        // `delete`: a second copy of one event in the same batch is a duplicate.
+        const isNew = fresh.delete(env!.id);
+        outcomes.push(
+          await withConsumeSpan(this.handling(m, env!, raw), async () => {
+            if (!isNew) return 'duplicate' as const;
+            await this.p.handle(tx, env!.data, env!, { stream: m.info.stream, streamSequence: m.info.streamSequence });
+            return 'processed' as const;
+          }),
+        );
+      }
+      return outcomes;
+    }, { timeout });
+  }
+
+  /** What a consume span and the log lines of a message's handling carry. */
+  private handling(m: JsMsg, env: Envelope, raw: string) {
+    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
+    return {
+      service: this.opts.context,
+      consumer: this.durable,
+      subject: m.subject,
+      eventId: env.id,
+      correlationId: env.correlationId,
+      orderId: typeof orderId === 'string' ? orderId : undefined,
+      attempt: m.info.deliveryCount,
+      // The headers are decoded only for a trace (with tracing off the carrier is never read).
+      carrier: tracingEnabled() ? carrierOfMessage(m.headers, raw) : {},
+    };
+  }
+
+  /**
+   * Handles one message to its outcome; never throws (a failure is logged, the message left to
+   * redelivery). Runs in its worker's HandlerSlot (KeyedBatches takes it around the batch).
+   */
+  private async handle(m: JsMsg, parsed: Parsed): Promise<void> {
     const started = performance.now();
     let outcome: Outcome;
+    this.naked.delete(m.seq);
     try {
-      outcome = this.opts.slots ? await this.opts.slots.run(() => this.process(m, parsed)) : await this.process(m, parsed);
+      outcome = await this.process(m, parsed);
     } catch (e) {
       this.log.error({ err: e, consumer: this.durable, seq: m.seq }, 'handling an event failed unexpectedly; it will be redelivered');
       return;
@@ -317,7 +434,7 @@ export class PolicyConsumer<Tx extends RawSql> {
     this.onOutcome?.(outcome, m.subject);
   }
 
-  private async process(m: JsMsg, { raw, env, error }: { raw: string; env?: Envelope; error?: string }): Promise<Outcome> {
+  private async process(m: JsMsg, { raw, env, error }: Parsed): Promise<Outcome> {
     const attempt = m.info.deliveryCount;
     if (!env) {
       await this.deadLetter(m, raw, null, `invalid event: ${error}`, attempt);
@@ -327,18 +444,7 @@ export class PolicyConsumer<Tx extends RawSql> {
       m.ack();
       return 'skipped';
     }
-    const orderId = (env.data as { orderId?: unknown } | null)?.orderId;
-    const handling = {
-      service: this.opts.context,
-      consumer: this.durable,
-      subject: m.subject,
-      eventId: env.id,
-      correlationId: env.correlationId,
-      orderId: typeof orderId === 'string' ? orderId : undefined,
-      attempt,
-      carrier: carrierOfMessage(m.headers, raw),
-    };
-    return withConsumeSpan(handling, () => this.settle(m, env, raw, attempt));
+    return withConsumeSpan(this.handling(m, env, raw), () => this.settle(m, env, raw, attempt));
   }
 
   /** Applies a valid event and acks, naks or dead-letters it. */
@@ -360,6 +466,7 @@ export class PolicyConsumer<Tx extends RawSql> {
       }
       const delay = Math.round(backoffMs(attempt, 500, 60_000));
       log.warn({ err: (e as Error).message, attempt, retryInMs: delay }, 'event failed, will retry');
+      this.naked.add(m.seq);
       m.nak(delay);
       return 'retry';
     }
@@ -371,6 +478,28 @@ export class PolicyConsumer<Tx extends RawSql> {
       if (!(await this.sql.markProcessed(tx, this.durable, env.id))) return 'duplicate' as const;
       await this.p.handle(tx, env.data, env, position);
       return 'processed' as const;
+    });
+  }
+
+  /**
+   * Effects + markers of several events in ONE transaction, in the given order (new-database
+   * replay). Each event's outcome in input order; a second copy of an event is a duplicate.
+   * Throws when any effect fails: nothing of the list is committed.
+   */
+  async applyMany(items: ReadonlyArray<{ env: Envelope; position?: StreamPosition }>): Promise<Array<'processed' | 'duplicate'>> {
+    if (items.length === 0) return [];
+    return this.db.$transaction(async (tx) => {
+      const fresh = await this.sql.markProcessedMany(tx, this.durable, [...new Set(items.map((i) => i.env.id))]);
+      const outcomes: Array<'processed' | 'duplicate'> = [];
+      for (const { env, position } of items) {
+        if (!fresh.delete(env.id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        await this.p.handle(tx, env.data, env, position);
+        outcomes.push('processed');
+      }
+      return outcomes;
     });
   }
 
@@ -402,5 +531,101 @@ export class PolicyConsumer<Tx extends RawSql> {
   /** The policy's own parse, or the contract's (`parseEvent`); throws on an invalid event. */
   private parseRaw(raw: string): Envelope {
     return this.p.parse ? this.p.parse(raw) : parseEvent(this.p.event, raw);
+  }
+}
+
+/** A pulled message with its envelope, or why it is not a valid event of the policy. */
+interface Parsed {
+  m: JsMsg;
+  raw: string;
+  env?: Envelope;
+  error?: string;
+}
+
+/**
+ * Per-key FIFO queues over a fixed number of workers, each handling what is queued for it in
+ * batches (of up to `batchMax`, in arrival order). A key stays with one worker while any of its
+ * items is queued or in hand, so a key's items are handled one batch after another in arrival
+ * order; a key with nothing in hand goes to the least loaded worker (ties: the lowest index).
+ * `run` must not throw (PolicyConsumer.handleBatch settles every message itself).
+ */
+export class KeyedBatches<T> {
+  private readonly queues: Array<Array<{ key: string; item: T }>>;
+  private readonly load: number[];
+  private readonly running: Array<Promise<void> | undefined>;
+  private readonly keys = new Map<string, { worker: number; inHand: number }>();
+  private inHand = 0;
+  private freed?: () => void;
+
+  /**
+   * `slots`: each batch is taken from its queue and run once a slot is free (more arrive
+   * meanwhile), and holds it throughout. `lingerMs`: a worker whose queue holds less than a full
+   * batch waits that long first (0: never).
+   */
+  constructor(
+    workers: number,
+    private readonly batchMax: number,
+    private readonly run: (batch: T[]) => Promise<void>,
+    private readonly slots?: HandlerSlots,
+    private readonly lingerMs = 0,
+  ) {
+    this.queues = Array.from({ length: workers }, () => []);
+    this.load = new Array<number>(workers).fill(0);
+    this.running = new Array<Promise<void> | undefined>(workers).fill(undefined);
+  }
+
+  /** Queues `item` behind the items of its key and starts its worker if idle. */
+  push(key: string, item: T): void {
+    let k = this.keys.get(key);
+    if (!k) {
+      let worker = 0;
+      for (let w = 1; w < this.load.length; w++) if (this.load[w] < this.load[worker]) worker = w;
+      k = { worker, inHand: 0 };
+      this.keys.set(key, k);
+    }
+    k.inHand++;
+    this.inHand++;
+    this.load[k.worker]++;
+    this.queues[k.worker].push({ key, item });
+    this.running[k.worker] ??= this.drain(k.worker);
+  }
+
+  /** Resolves once fewer than `limit` items are queued or in hand. */
+  async below(limit: number): Promise<void> {
+    while (this.inHand >= limit) await new Promise<void>((r) => (this.freed = r));
+  }
+
+  /** Resolves when every worker is idle (all items handled). */
+  async idle(): Promise<void> {
+    while (this.running.some(Boolean)) await Promise.all(this.running);
+  }
+
+  private async drain(worker: number): Promise<void> {
+    const queue = this.queues[worker];
+    try {
+      while (queue.length > 0) {
+        if (this.lingerMs > 0 && queue.length < this.batchMax) await new Promise((r) => setTimeout(r, this.lingerMs));
+        let batch: Array<{ key: string; item: T }> = [];
+        const take = () => {
+          batch = queue.splice(0, this.batchMax);
+          return this.run(batch.map((b) => b.item));
+        };
+        try {
+          await (this.slots ? this.slots.run(take) : take());
+        } finally {
+          for (const { key } of batch) {
+            const k = this.keys.get(key)!;
+            if (--k.inHand === 0) this.keys.delete(key);
+          }
+          this.load[worker] -= batch.length;
+          this.inHand -= batch.length;
+          const freed = this.freed;
+          this.freed = undefined;
+          freed?.();
+        }
+      }
+    } finally {
+      this.running[worker] = undefined;
+    }
   }
 }

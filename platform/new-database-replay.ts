@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { PolicyConsumer, Policy } from './consumer';
+import type { PolicyConsumer, Policy, StreamPosition } from './consumer';
 import type { RawSql } from './database';
-import { parseEvent } from './events';
+import { parseEvent, type Envelope } from './events';
 import type { Logger } from './logger';
 import { ensureStream } from './nats';
 
@@ -20,7 +20,8 @@ import { ensureStream } from './nats';
  *
  * The database is "new" for a policy when it holds no ProcessedEvent row for the durable
  * (`<context>--<policy>`) while the durable exists and has acknowledged at least one message.
- * Each event goes through the policy's own transaction (effect + processed marker), so the
+ * Each fetched batch (up to 256 events) goes through the policy in one transaction (effects +
+ * processed markers, `applyMany`; one per event with a consumer that has only `apply`), so the
  * durable's later delivery of the same event is a duplicate, and two replicas replaying at
  * once apply each event once. Only a fact stream keeps its whole history (platform/nats.ts:
  * NATS_FACT_STREAMS, catalog by default; event streams keep NATS_STREAM_MAX_AGE_HOURS): a policy
@@ -31,7 +32,7 @@ import { ensureStream } from './nats';
  *   start half-filled; a restart tries again (nothing was marked processed for a failed event).
  */
 export async function replayIntoNewDatabase<Tx extends RawSql>(
-  consumer: Pick<PolicyConsumer<Tx>, 'durable' | 'apply'>,
+  consumer: Pick<PolicyConsumer<Tx>, 'durable' | 'apply'> & Partial<Pick<PolicyConsumer<Tx>, 'applyMany'>>,
   p: Policy<Tx, any>,
   db: RawSql,
   js: JetStreamClient,
@@ -54,10 +55,11 @@ export async function replayIntoNewDatabase<Tx extends RawSql>(
     const batch = await ordered.fetch({ max_messages: 256, expires: 2000 });
     let got = 0;
     let pending = 0;
+    const valid: Array<{ env: Envelope; position: StreamPosition }> = [];
     for await (const m of batch) {
       got++;
       pending = m.info.pending;
-      let env;
+      let env: Envelope;
       try {
         env = p.parse ? p.parse(m.string()) : parseEvent(p.event, m.string());
       } catch (e) {
@@ -65,8 +67,10 @@ export async function replayIntoNewDatabase<Tx extends RawSql>(
         log.warn({ consumer: consumer.durable, seq: m.seq, err: (e as Error).message }, 'replay skipped an invalid event');
         continue;
       }
-      if ((await consumer.apply(env, { stream, streamSequence: m.seq })) === 'processed') applied++;
+      valid.push({ env, position: { stream, streamSequence: m.seq } });
     }
+    if (consumer.applyMany) applied += (await consumer.applyMany(valid)).filter((o) => o === 'processed').length;
+    else for (const { env, position } of valid) if ((await consumer.apply(env, position)) === 'processed') applied++;
     if (got === 0 || pending === 0) break;
   }
   log.info({ consumer: consumer.durable, applied }, 'replay into the new database done');

@@ -191,6 +191,8 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
         maxDeliver: config.CONSUMER_MAX_DELIVER,
         batch: config.CONSUMER_BATCH,
         concurrency: config.CONSUMER_CONCURRENCY,
+        batchMax: config.CONSUMER_BATCH_MAX,
+        batchLingerMs: config.CONSUMER_BATCH_LINGER_MS,
         streams,
         metrics,
         afterCommit: () => {

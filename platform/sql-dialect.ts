@@ -36,6 +36,13 @@ export interface PlatformSql {
   markOutboxRetry(db: RawSql, id: string, attempts: number, error: string, delayMs: number): Promise<void>;
   /** Records "consumer processed event"; false when it already had. */
   markProcessed(tx: RawSql, consumer: string, eventId: string): Promise<boolean>;
+  /**
+   * Records "consumer processed event" for several events in one statement (a consumer's batch
+   * transaction). `eventIds` must be distinct. Returns the ids that were new: an id missing from
+   * the result was already processed (a duplicate). One bound parameter for the whole list, so
+   * the statement text is the same for every batch size.
+   */
+  markProcessedMany(tx: RawSql, consumer: string, eventIds: readonly string[]): Promise<Set<string>>;
   insertDeadLetter(db: RawSql, row: DeadLetterInsert): Promise<void>;
   markReplayed(db: RawSql, id: string): Promise<void>;
   /** Unpublished outbox rows and the age in seconds of the oldest (0 when none), for metrics. */
@@ -76,6 +83,12 @@ const postgres: PlatformSql = {
   },
   markProcessed: async (tx, consumer, eventId) =>
     (await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId") VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`) > 0,
+  async markProcessedMany(tx, consumer, eventIds) {
+    if (eventIds.length === 0) return new Set();
+    const rows = await tx.$queryRaw<Array<{ eventId: string }>>`INSERT INTO "ProcessedEvent" ("consumer", "eventId")
+        SELECT ${consumer}, e FROM unnest(${eventIds}::text[]) AS e ON CONFLICT DO NOTHING RETURNING "eventId"`;
+    return new Set(rows.map((r) => r.eventId));
+  },
   async insertDeadLetter(db, r) {
     await db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq")
         VALUES (gen_random_uuid()::text, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq})`;
@@ -140,6 +153,13 @@ const sqlite: PlatformSql = {
   },
   markProcessed: async (tx, consumer, eventId) =>
     (await tx.$executeRaw`INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt") VALUES (${consumer}, ${eventId}, ${new Date()}) ON CONFLICT DO NOTHING`) > 0,
+  // `WHERE true`: SQLite's parser needs it between an INSERT … SELECT and its ON CONFLICT clause.
+  async markProcessedMany(tx, consumer, eventIds) {
+    if (eventIds.length === 0) return new Set();
+    const rows = await tx.$queryRaw<Array<{ eventId: string }>>`INSERT INTO "ProcessedEvent" ("consumer", "eventId", "processedAt")
+        SELECT ${consumer}, e.value, ${new Date()} FROM json_each(${JSON.stringify(eventIds)}) AS e WHERE true ON CONFLICT DO NOTHING RETURNING "eventId"`;
+    return new Set(rows.map((r) => r.eventId));
+  },
   async insertDeadLetter(db, r) {
     await db.$executeRaw`INSERT INTO "DeadLetter" ("id", "consumer", "subject", "eventId", "payload", "error", "deliveries", "streamSeq", "createdAt")
         VALUES (${newId()}, ${r.consumer}, ${r.subject}, ${r.eventId}, ${r.payload}, ${r.error}, ${r.deliveries}, ${r.streamSeq}, ${new Date()})`;
