@@ -17,12 +17,19 @@ export const rememberProducts = policy<InventoryTx, typeof ProductAdded>({
   },
 });
 
-/** The policies that move stock record which process handled them (INSTANCE_ID), so replicas' shares of the work are visible. */
+/**
+ * The policies that move stock record which process handled them (INSTANCE_ID), so replicas' shares of the work are visible.
+ * Both are ordered per product, not per reservation: every one of them locks the product's stock row, and a consumer
+ * handles several messages in one transaction (platform/consumer.ts), so two batches of one consumer holding different
+ * products' rows never wait on each other (no deadlock between batches). A reservation's events share its product, so
+ * they still keep their stream order.
+ */
 export function stockPolicies(instanceId: string) {
   /** A reservation was requested: hold one copy, or say there is none. */
   const reserveOnRequest = policy<InventoryTx, typeof ReservationRequested>({
     name: 'reservation-requested',
     event: ReservationRequested,
+    orderingKey: (r) => `product:${r.productId}`,
     async handle(tx, r, env) {
       await reserveOne(tx, r, { instanceId, causationId: env.id });
     },
@@ -32,6 +39,7 @@ export function stockPolicies(instanceId: string) {
   const releaseOnCancel = policy<InventoryTx, typeof ReservationCancelled>({
     name: 'reservation-cancelled',
     event: ReservationCancelled,
+    orderingKey: (c) => `product:${c.productId}`,
     async handle(tx, c, env) {
       await releaseHeld(tx, c, { instanceId, causationId: env.id });
     },
