@@ -15,6 +15,7 @@ import { createEnvelope, defineEvent } from '../platform/events';
 import { createLogger } from '../platform/logger';
 import { ensureStream } from '../platform/nats';
 import { OutboxRelay as NewRelay } from '../platform/outbox';
+import { PgOutboxListener } from '../platform/outbox-listener';
 import { platformSqlFor } from '../platform/sql-dialect';
 import { createDeliveryClient } from '../subgraphs/delivery/db';
 import { freePort } from './lib/ports';
@@ -44,6 +45,10 @@ async function main() {
     await ensureStream(jsm, 'delivery');
     const opened = await openDatabase({ context: 'delivery', url: Object.assign(new URL(PG), { pathname: `/${dbName}` }).toString(), dataDir: dir, migrationsDir: resolve(__dirname, '../prisma/delivery/migrations'), createClient: createDeliveryClient });
     const db = opened.client;
+    const dbUrl = Object.assign(new URL(PG), { pathname: `/${dbName}` }).toString();
+    // This branch's relay LISTENs (as services on a PostgreSQL server do) unless LISTEN=0; the base relay ignores the option.
+    const listenerFor = () => (process.env.LISTEN === '0' ? undefined : new PgOutboxListener(dbUrl, log));
+    const BATCH = process.env.BATCH ? Number(process.env.BATCH) : undefined;
     const fill = async () => {
       const rows = Array.from({ length: N }, (_, i) => createEnvelope(E, { orderId: `o-${i % 50}`, n: i }, { correlationId: `o-${i % 50}` }));
       for (let i = 0; i < rows.length; i += 500) {
@@ -59,7 +64,7 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, Relay] of relays) {
         await fill();
-        const relay = new Relay(db, js, log, { pollMs: 60_000 });
+        const relay = new Relay(db, js, log, { pollMs: 60_000, batchSize: BATCH, listener: listenerFor() });
         const c0 = cpu();
         const t0 = performance.now();
         // Running, as in a service (a hand-driven stopped relay of the base returns after each row).
@@ -99,7 +104,7 @@ async function main() {
       for await (const m of sub) arrived.get(m.headers?.get('Nats-Msg-Id') ?? '')?.(performance.now());
     })();
     for (const [name, Relay] of relays) {
-      const relay = new Relay(db, js, log, { pollMs: 1000 });
+      const relay = new Relay(db, js, log, { pollMs: 1000, batchSize: BATCH, listener: listenerFor() });
       relay.start();
       await new Promise((res) => setTimeout(res, 200));
       for (let i = 0; i < 100; i++) {
@@ -107,6 +112,7 @@ async function main() {
         const got = new Promise<number>((res) => arrived.set(env.id, res));
         await db.$transaction((tx) => platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: 'p' }));
         const committed = performance.now();
+        // The base relay is woken in-process, as the committing service does; this branch's hears the commit from PostgreSQL (notify() is then a no-op).
         relay.notify();
         pickup[name].push((await got) - committed);
         await new Promise((res) => setTimeout(res, 10));

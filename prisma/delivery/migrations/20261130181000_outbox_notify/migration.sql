@@ -1,0 +1,11 @@
+-- Wakes the outbox relay right after a commit that wrote to the outbox, whichever process committed
+-- (platform/outbox-listener.ts LISTENs): one notification per INSERT statement, delivered at COMMIT
+-- (none on rollback), carrying the highest "seq" the statement wrote. PostgreSQL only (SQLite polls).
+CREATE OR REPLACE FUNCTION "ordergraph_outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ordergraph_outbox', (SELECT max("seq")::text FROM "inserted"));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER "OutboxEvent_notify" AFTER INSERT ON "OutboxEvent" REFERENCING NEW TABLE AS "inserted"
+    FOR EACH STATEMENT EXECUTE FUNCTION "ordergraph_outbox_notify"();
