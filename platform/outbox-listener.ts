@@ -29,7 +29,9 @@ export interface OutboxWakeSource {
  * that LISTENs on {@link OUTBOX_CHANNEL}, so the relay learns of a commit to the outbox about
  * a millisecond after it, from whichever process or connection it came (another replica, a
  * script, psql), not only from its own process. PostgreSQL delivers a notification only after
- * its transaction committed, and none for a rolled-back one.
+ * its transaction committed, and none for a rolled-back one. Connections that set
+ * `ordergraph.outbox_notify = off` (every context's own pool, platform/database.ts) do not
+ * notify: their process wakes its relay itself.
  *
  * When the connection ends (the server restarted, the backend was terminated, the network
  * broke and TCP keep-alive noticed), it reconnects with back-off (250 ms doubling up to

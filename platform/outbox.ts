@@ -54,11 +54,11 @@ export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
  * restarts because they live in the database. Two relays on one table (replicas) may publish
  * a row twice; the message id makes that harmless.
  *
- * Wake-ups: with a `listener` (PostgreSQL LISTEN/NOTIFY, platform/outbox-listener.ts) every
- * commit that wrote to the outbox, from any process, wakes the relay, and `notify()` (this
- * process' own commits) is then redundant and ignored; without one (PGlite, SQLite, or while
- * the listener reconnects) `notify()` wakes it. A notification naming a row a read already
- * returned wakes nothing. The relay also polls every `pollMs`, the safety net for all of it.
+ * Wake-ups: `notify()` after a commit of this process; with a `listener` (PostgreSQL
+ * LISTEN/NOTIFY, platform/outbox-listener.ts) also every commit to the outbox made elsewhere
+ * (another replica, a script, psql: connections that do not turn the trigger's NOTIFY off, as
+ * the context's own pool does). A notification naming a row a read already returned wakes
+ * nothing. The relay also polls every `pollMs`, the safety net for all of it.
  * Self-healing: when JetStream answers that the stream is missing (the server lost its
  * store), the relay recreates it (given `jsm`) and publishes the row again at once.
  */
@@ -107,11 +107,10 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes soon: call after a transaction that wrote to the outbox committed. A no-op while
-   * the listener is listening: the commit's notification wakes the relay (once, not twice).
+   * Publishes soon: call after a transaction that wrote to the outbox committed. (The context's
+   * own pool does not NOTIFY, platform/database.ts: its commits are announced here.)
    */
   notify(): void {
-    if (this.opts.listener?.listening) return;
     this.loop.notify();
   }
 

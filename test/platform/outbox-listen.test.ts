@@ -2,7 +2,8 @@
 // "OutboxEvent_notify" trigger of the *_outbox_notify migration), on a real nats-server and real
 // PostgreSQL (delivery's schema), with the poll set to an hour so it cannot be what finds a row:
 //  - a row committed by another connection (plain SQL, not the relay's process' Prisma) is
-//    published within a short bound; a rolled-back row never is;
+//    published within a short bound; a rolled-back row never is; the context's own pool does
+//    not notify (its process wakes its relay in-process);
 //  - after the LISTEN connection is killed (pg_terminate_backend) the listener reconnects, and a
 //    row committed while it was away, and one committed after, are both published;
 //  - the pipelined passes (next batch read while this one's acks are awaited) keep commit order
@@ -173,6 +174,16 @@ describe('a relay with the LISTEN connection, polling once an hour', () => {
       await waitFor(async () => seen.length > 0, 'the notification');
       const { rows } = await other.query<{ max: string }>(`SELECT max("seq")::text AS max FROM "OutboxEvent" WHERE "id" = ANY($1)`, [envs.map((e) => e.id)]);
       expect(seen).toEqual([rows[0].max]);
+
+      // The context's own pool (platform/database.ts) does not notify: its process wakes its relay itself.
+      const own = createEnvelope(Happened, { orderId: 'seq', n: 4 }, { correlationId: 'seq' });
+      await opened.client.$executeRaw`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+        VALUES (${own.id}, ${Happened.subject}, ${Happened.stream}, ${JSON.stringify(own)}::jsonb, 'seq')`;
+      await commitElsewhere([{ orderId: 'seq', n: 5 }]);
+      await waitFor(async () => seen.length === 2, 'the second notification');
+      await new Promise((r) => setTimeout(r, 200));
+      const { rows: later } = await other.query<{ seq: string }>(`SELECT "seq"::text AS seq FROM "OutboxEvent" WHERE "id" <> $1 ORDER BY "seq" DESC LIMIT 1`, [own.id]);
+      expect(seen).toEqual([rows[0].max, later[0].seq]);
     } finally {
       await probe.end();
     }
