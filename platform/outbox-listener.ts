@@ -20,7 +20,7 @@ export interface OutboxWakeSource {
   /** True while notifications arrive (then every commit, whichever process made it, is announced). */
   readonly listening: boolean;
   start(handlers: OutboxWakeHandlers): void;
-  /** Closes the connection and ends reconnecting; resolves once it is closed. */
+  /** Closes the connection and ends reconnecting; resolves once it is closed (at most about 2 s). */
   stop(): Promise<void>;
 }
 
@@ -67,31 +67,41 @@ export class PgOutboxListener implements OutboxWakeSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.connected = false;
     this.wakeSleep?.();
-    await this.client?.end().catch(() => undefined);
-    await this.running;
+    // Listening: end the connection (the loop waits for that). Connecting: the loop ends it once connect() settles.
+    if (this.connected) void this.client?.end().catch(() => undefined);
+    this.connected = false;
+    // A connect() in hand may take up to its 10 s timeout (a server that does not answer): do not hold a shutdown for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000).unref()))]);
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
     const channel = this.opts.channel ?? OUTBOX_CHANNEL;
     let attempt = 0;
     while (!this.stopped) {
-      const client = new pg.Client({ connectionString: this.url, keepAlive: true, application_name: this.opts.applicationName ?? 'ordergraph-outbox-listener' });
+      const client = new pg.Client({
+        connectionString: this.url,
+        keepAlive: true,
+        connectionTimeoutMillis: 10_000,
+        application_name: this.opts.applicationName ?? 'ordergraph-outbox-listener',
+      });
       let lastError: Error | undefined;
       // Without a listener an 'error' event (a terminated backend) would crash the process.
       client.on('error', (e) => (lastError = e));
       const ended = new Promise<void>((resolve) => client.once('end', resolve));
+      this.client = client;
       try {
-        this.client = client;
         await client.connect();
-        if (this.stopped) break;
         client.on('notification', (n) => {
           if (n.channel !== channel) return;
           const seq = n.payload ? Number(n.payload) : NaN;
           this.handlers?.onNotify(Number.isFinite(seq) ? seq : undefined);
         });
         await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+        if (this.stopped) break;
+        // From here to `await ended` nothing awaits: stop() sees `connected` and ends the connection.
         this.connected = true;
         if (attempt > 0) this.log.info({ attempts: attempt }, 'outbox listener listening again');
         attempt = 0;
