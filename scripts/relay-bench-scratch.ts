@@ -54,7 +54,7 @@ async function main() {
       for (let i = 0; i < rows.length; i += 500) {
         await db.$transaction(async (tx) => {
           for (const env of rows.slice(i, i + 500)) await platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: env.correlationId });
-        });
+        }, { timeout: 120_000 });
       }
     };
     const relays = [...(OldRelay ? [['relay (base)', OldRelay] as const] : []), ['relay (this branch)', NewRelay] as const];
@@ -97,34 +97,47 @@ async function main() {
       }
     }
     // Pick-up: a committed row (woken as the services do, notify() after commit) until its message arrives on the subject.
-    const pickup: Record<string, number[]> = { 'relay (base)': [], 'relay (this branch)': [] };
+    // Pick-up, two ways: the service's own commit (then notify(), as services do), and a commit from another
+    // connection (another process: a replica, a script) that calls nothing, which only a poll or LISTEN finds.
+    const pickup: Record<string, number[]> = {};
     const sub = nc.subscribe(E.subject);
     const arrived = new Map<string, (t: number) => void>();
     void (async () => {
       for await (const m of sub) arrived.get(m.headers?.get('Nats-Msg-Id') ?? '')?.(performance.now());
     })();
+    const elsewhere = new pg.Client({ connectionString: dbUrl });
+    await elsewhere.connect();
+    const PROBES = Number(process.env.PROBES ?? 50);
     for (const [name, Relay] of relays) {
       const relay = new Relay(db, js, log, { pollMs: 1000, batchSize: BATCH, listener: listenerFor() });
       relay.start();
       await new Promise((res) => setTimeout(res, 200));
-      for (let i = 0; i < 100; i++) {
-        const env = createEnvelope(E, { orderId: 'p', n: i }, { correlationId: 'p' });
-        const got = new Promise<number>((res) => arrived.set(env.id, res));
-        await db.$transaction((tx) => platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: 'p' }));
-        const committed = performance.now();
-        // The base relay is woken in-process, as the committing service does; this branch's hears the commit from PostgreSQL (notify() is then a no-op).
-        relay.notify();
-        pickup[name].push((await got) - committed);
-        await new Promise((res) => setTimeout(res, 10));
+      for (const how of ['own commit + notify()', 'commit elsewhere'] as const) {
+        const key = `${name}, ${how}`;
+        pickup[key] = [];
+        for (let i = 0; i < PROBES; i++) {
+          const env = createEnvelope(E, { orderId: 'p', n: i }, { correlationId: 'p' });
+          const got = new Promise<number>((res) => arrived.set(env.id, res));
+          if (how === 'own commit + notify()') {
+            await db.$transaction((tx) => platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: 'p' }));
+          } else {
+            await elsewhere.query(`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId") VALUES ($1, $2, $3, $4::jsonb, 'p')`, [env.id, E.subject, E.stream, JSON.stringify(env)]);
+          }
+          const committed = performance.now();
+          if (how === 'own commit + notify()') relay.notify();
+          pickup[key].push((await got) - committed);
+          await new Promise((res) => setTimeout(res, 10));
+        }
       }
       await relay.stop();
     }
+    await elsewhere.end();
     sub.unsubscribe();
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     console.log(`outbox relay vs raw nats.js: ${N} events per run, ${ROUNDS} interleaved rounds, medians (this process's CPU only; PostgreSQL and nats-server not counted)`);
     for (const k of Object.keys(results).filter((k) => results[k].length > 0)) console.log(`  ${k.padEnd(28)} ${med(results[k]).toFixed(0).padStart(7)} events/s   ${med(cpuPer[k]).toFixed(3)} ms CPU/event   runs: ${results[k].map((x) => x.toFixed(0)).join(', ')}`);
     const p = (a: number[], q: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.ceil(q * a.length) - 1)];
-    for (const k of Object.keys(pickup).filter((k) => pickup[k].length > 0)) console.log(`  pick-up after commit, ${k.padEnd(20)} p50 ${p(pickup[k], 0.5).toFixed(1)} ms, p99 ${p(pickup[k], 0.99).toFixed(1)} ms (100 single commits)`);
+    for (const k of Object.keys(pickup).filter((k) => pickup[k].length > 0)) console.log(`  pick-up after commit, ${k.padEnd(42)} p50 ${p(pickup[k], 0.5).toFixed(1)} ms, p99 ${p(pickup[k], 0.99).toFixed(1)} ms (${pickup[k].length} single commits)`);
     await opened.close();
     await nc.close();
   } finally {
