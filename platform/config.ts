@@ -46,6 +46,12 @@ export const healthEnvShape = {
 export const eventEnvShape = {
   /** Outbox rows one relay pass reads and publishes at once (all in flight, acks awaited together). */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  /**
+   * On a PostgreSQL server: the relay LISTENs for the outbox trigger's notifications on one connection of
+   * its own (beside the pool), so a commit from any process is published within milliseconds; `false`
+   * behind a pooler that cannot LISTEN (PgBouncer in transaction mode): then only the poll finds other processes' rows.
+   */
+  OUTBOX_LISTEN: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true').transform((v) => v === 'true'),
   /** Messages a durable consumer pulls per request (JetStream max_messages). */
   CONSUMER_BATCH: z.coerce.number().int().min(1).max(10_000).default(64),
   /**

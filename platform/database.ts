@@ -77,7 +77,9 @@ export async function openDatabase<C extends { $disconnect(): Promise<void> }>(o
     } finally {
       await admin.end();
     }
-    const client = opts.createClient(new PrismaPg({ connectionString: url, max: opts.poolMax ?? 10 }));
+    // The context's own commits wake its relay in-process: they skip the outbox trigger's NOTIFY (prisma/platform.later.sql.part),
+    // which would serialise them on PostgreSQL's cluster-wide notify lock; commits from anywhere else notify (platform/outbox-listener.ts).
+    const client = opts.createClient(new PrismaPg({ connectionString: url, max: opts.poolMax ?? 10, options: '-c ordergraph.outbox_notify=off' }));
     return { client, engine: 'postgres', where: redact(url), close: () => client.$disconnect() };
   }
   const dir = join(opts.dataDir, context, 'pg');

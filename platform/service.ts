@@ -29,6 +29,7 @@ import { Metrics, readConsumerStates } from './metrics';
 import { connectNats, ensureStream, jetstreamManager, streamLimitsOf, type NatsLink } from './nats';
 import { replayIntoNewDatabase } from './new-database-replay';
 import { OutboxRelay } from './outbox';
+import { PgOutboxListener } from './outbox-listener';
 import { startEventPruner } from './retention';
 import { platformSqlFor } from './sql-dialect';
 import { streamName } from './events';
@@ -178,7 +179,10 @@ export async function startContext<Db extends PlatformDb<Tx>, Tx extends RawSql,
 
   const db = traceTransactions(database.client, spec.name, database.engine === 'postgres' || database.engine === 'pglite' ? 'postgresql' : 'sqlite');
   const metrics = new Metrics(spec.name, log);
-  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, metrics, jsm, streams });
+  const databaseUrl = databaseUrlFor(spec.name, env, engineOfMigrations(`${spec.dir}/../../prisma/${spec.name}/migrations`));
+  // A PostgreSQL server announces every outbox commit (any process): LISTEN on a connection of its own (platform/outbox-listener.ts).
+  const listener = database.engine === 'postgres' && databaseUrl && config.OUTBOX_LISTEN ? new PgOutboxListener(databaseUrl, log, { applicationName: `ordergraph-${spec.name}-outbox` }) : undefined;
+  const relay = new OutboxRelay(db, js, log, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, metrics, jsm, streams, listener });
   const deps: ContextDeps<Db, Cfg> = { name: spec.name, db, config, log, relay, js, metrics };
   const parts = spec.build(deps);
 

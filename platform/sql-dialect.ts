@@ -10,6 +10,8 @@ export interface DueOutboxRow {
   stream: string;
   payload: unknown;
   attempts: number;
+  /** The row's place in commit order ("seq"; a bigint from PostgreSQL, a number or bigint from SQLite). */
+  seq: bigint | number;
 }
 
 export interface DeadLetterInsert {
@@ -29,7 +31,11 @@ export interface DeadLetterInsert {
 export interface PlatformSql {
   engine: SqlEngine;
   insertOutbox(tx: RawSql, row: { id: string; subject: string; stream: string; payload: string; correlationId: string }): Promise<void>;
-  dueOutbox(db: RawSql, limit: number): Promise<DueOutboxRow[]>;
+  /**
+   * Up to `limit` unsent rows whose back-off is over, oldest "seq" first, leaving out the rows
+   * whose ids are in `exclude` (the relay's rows still in flight: published, not yet marked sent).
+   */
+  dueOutbox(db: RawSql, limit: number, exclude?: readonly string[]): Promise<DueOutboxRow[]>;
   markOutboxSent(db: RawSql, id: string, streamSeq: number): Promise<void>;
   /** Marks many rows sent in one statement: each with the stream sequence JetStream acknowledged. */
   markOutboxSentMany(db: RawSql, rows: ReadonlyArray<{ id: string; streamSeq: number }>): Promise<void>;
@@ -64,10 +70,16 @@ const postgres: PlatformSql = {
     VALUES (${r.id}, ${r.subject}, ${r.stream}, ${r.payload}::jsonb, ${r.correlationId})`;
   },
   // The payload as text: it is published as stored, not parsed into objects and serialised again.
-  dueOutbox: async (db, limit) =>
-    db.$queryRaw<DueOutboxRow[]>`
-        SELECT "id", "subject", "stream", "payload"::text AS "payload", "attempts" FROM "OutboxEvent"
+  dueOutbox: async (db, limit, exclude = []) =>
+    exclude.length === 0
+      ? db.$queryRaw<DueOutboxRow[]>`
+        SELECT "id", "subject", "stream", "payload"::text AS "payload", "attempts", "seq" FROM "OutboxEvent"
         WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
+        ORDER BY "seq" LIMIT ${limit}`
+      : db.$queryRaw<DueOutboxRow[]>`
+        SELECT "id", "subject", "stream", "payload"::text AS "payload", "attempts", "seq" FROM "OutboxEvent"
+        WHERE "sentAt" IS NULL AND "nextAttemptAt" <= now()
+          AND "id" NOT IN (SELECT jsonb_array_elements_text(${JSON.stringify(exclude)}::jsonb))
         ORDER BY "seq" LIMIT ${limit}`,
   async markOutboxSent(db, id, streamSeq) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = now(), "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;
@@ -133,10 +145,11 @@ const sqlite: PlatformSql = {
     VALUES (${r.id}, ${r.subject}, ${r.stream}, ${r.payload}, ${r.correlationId},
       (SELECT COALESCE(MAX("seq"), 0) + 1 FROM "OutboxEvent"), ${now}, ${now})`;
   },
-  dueOutbox: async (db, limit) =>
+  dueOutbox: async (db, limit, exclude = []) =>
     db.$queryRaw<DueOutboxRow[]>`
-        SELECT "id", "subject", "stream", "payload", "attempts" FROM "OutboxEvent"
+        SELECT "id", "subject", "stream", "payload", "attempts", "seq" FROM "OutboxEvent"
         WHERE "sentAt" IS NULL AND "nextAttemptAt" <= ${new Date()}
+          AND "id" NOT IN (SELECT value FROM json_each(${JSON.stringify(exclude)}))
         ORDER BY "seq" LIMIT ${limit}`,
   async markOutboxSent(db, id, streamSeq) {
     await db.$executeRaw`UPDATE "OutboxEvent" SET "sentAt" = ${new Date()}, "streamSeq" = ${streamSeq} WHERE "id" = ${id}`;

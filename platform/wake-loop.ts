@@ -24,6 +24,11 @@ export class WakeLoop {
     return this.halted;
   }
 
+  /** True while a pass runs: a wake-up now only asks for another pass after it. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
   start(): void {
     this.halted = false;
     this.notify();

@@ -15,6 +15,7 @@ import { createEnvelope, defineEvent } from '../platform/events';
 import { createLogger } from '../platform/logger';
 import { ensureStream } from '../platform/nats';
 import { OutboxRelay as NewRelay } from '../platform/outbox';
+import { PgOutboxListener } from '../platform/outbox-listener';
 import { platformSqlFor } from '../platform/sql-dialect';
 import { createDeliveryClient } from '../subgraphs/delivery/db';
 import { freePort } from './lib/ports';
@@ -44,12 +45,16 @@ async function main() {
     await ensureStream(jsm, 'delivery');
     const opened = await openDatabase({ context: 'delivery', url: Object.assign(new URL(PG), { pathname: `/${dbName}` }).toString(), dataDir: dir, migrationsDir: resolve(__dirname, '../prisma/delivery/migrations'), createClient: createDeliveryClient });
     const db = opened.client;
+    const dbUrl = Object.assign(new URL(PG), { pathname: `/${dbName}` }).toString();
+    // This branch's relay LISTENs (as services on a PostgreSQL server do) unless LISTEN=0; the base relay ignores the option.
+    const listenerFor = () => (process.env.LISTEN === '0' ? undefined : new PgOutboxListener(dbUrl, log));
+    const BATCH = process.env.BATCH ? Number(process.env.BATCH) : undefined;
     const fill = async () => {
       const rows = Array.from({ length: N }, (_, i) => createEnvelope(E, { orderId: `o-${i % 50}`, n: i }, { correlationId: `o-${i % 50}` }));
       for (let i = 0; i < rows.length; i += 500) {
         await db.$transaction(async (tx) => {
           for (const env of rows.slice(i, i + 500)) await platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: env.correlationId });
-        });
+        }, { timeout: 120_000 });
       }
     };
     const relays = [...(OldRelay ? [['relay (base)', OldRelay] as const] : []), ['relay (this branch)', NewRelay] as const];
@@ -59,7 +64,7 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, Relay] of relays) {
         await fill();
-        const relay = new Relay(db, js, log, { pollMs: 60_000 });
+        const relay = new Relay(db, js, log, { pollMs: 60_000, batchSize: BATCH, listener: listenerFor() });
         const c0 = cpu();
         const t0 = performance.now();
         // Running, as in a service (a hand-driven stopped relay of the base returns after each row).
@@ -92,33 +97,47 @@ async function main() {
       }
     }
     // Pick-up: a committed row (woken as the services do, notify() after commit) until its message arrives on the subject.
-    const pickup: Record<string, number[]> = { 'relay (base)': [], 'relay (this branch)': [] };
+    // Pick-up, two ways: the service's own commit (then notify(), as services do), and a commit from another
+    // connection (another process: a replica, a script) that calls nothing, which only a poll or LISTEN finds.
+    const pickup: Record<string, number[]> = {};
     const sub = nc.subscribe(E.subject);
     const arrived = new Map<string, (t: number) => void>();
     void (async () => {
       for await (const m of sub) arrived.get(m.headers?.get('Nats-Msg-Id') ?? '')?.(performance.now());
     })();
+    const elsewhere = new pg.Client({ connectionString: dbUrl });
+    await elsewhere.connect();
+    const PROBES = Number(process.env.PROBES ?? 50);
     for (const [name, Relay] of relays) {
-      const relay = new Relay(db, js, log, { pollMs: 1000 });
+      const relay = new Relay(db, js, log, { pollMs: 1000, batchSize: BATCH, listener: listenerFor() });
       relay.start();
       await new Promise((res) => setTimeout(res, 200));
-      for (let i = 0; i < 100; i++) {
-        const env = createEnvelope(E, { orderId: 'p', n: i }, { correlationId: 'p' });
-        const got = new Promise<number>((res) => arrived.set(env.id, res));
-        await db.$transaction((tx) => platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: 'p' }));
-        const committed = performance.now();
-        relay.notify();
-        pickup[name].push((await got) - committed);
-        await new Promise((res) => setTimeout(res, 10));
+      for (const how of ['own commit + notify()', 'commit elsewhere'] as const) {
+        const key = `${name}, ${how}`;
+        pickup[key] = [];
+        for (let i = 0; i < PROBES; i++) {
+          const env = createEnvelope(E, { orderId: 'p', n: i }, { correlationId: 'p' });
+          const got = new Promise<number>((res) => arrived.set(env.id, res));
+          if (how === 'own commit + notify()') {
+            await db.$transaction((tx) => platformSqlFor(tx).insertOutbox(tx, { id: env.id, subject: E.subject, stream: E.stream, payload: JSON.stringify(env), correlationId: 'p' }));
+          } else {
+            await elsewhere.query(`INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId") VALUES ($1, $2, $3, $4::jsonb, 'p')`, [env.id, E.subject, E.stream, JSON.stringify(env)]);
+          }
+          const committed = performance.now();
+          if (how === 'own commit + notify()') relay.notify();
+          pickup[key].push((await got) - committed);
+          await new Promise((res) => setTimeout(res, 10));
+        }
       }
       await relay.stop();
     }
+    await elsewhere.end();
     sub.unsubscribe();
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     console.log(`outbox relay vs raw nats.js: ${N} events per run, ${ROUNDS} interleaved rounds, medians (this process's CPU only; PostgreSQL and nats-server not counted)`);
     for (const k of Object.keys(results).filter((k) => results[k].length > 0)) console.log(`  ${k.padEnd(28)} ${med(results[k]).toFixed(0).padStart(7)} events/s   ${med(cpuPer[k]).toFixed(3)} ms CPU/event   runs: ${results[k].map((x) => x.toFixed(0)).join(', ')}`);
     const p = (a: number[], q: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.ceil(q * a.length) - 1)];
-    for (const k of Object.keys(pickup).filter((k) => pickup[k].length > 0)) console.log(`  pick-up after commit, ${k.padEnd(20)} p50 ${p(pickup[k], 0.5).toFixed(1)} ms, p99 ${p(pickup[k], 0.99).toFixed(1)} ms (100 single commits)`);
+    for (const k of Object.keys(pickup).filter((k) => pickup[k].length > 0)) console.log(`  pick-up after commit, ${k.padEnd(42)} p50 ${p(pickup[k], 0.5).toFixed(1)} ms, p99 ${p(pickup[k], 0.99).toFixed(1)} ms (${pickup[k].length} single commits)`);
     await opened.close();
     await nc.close();
   } finally {
