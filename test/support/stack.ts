@@ -115,8 +115,10 @@ export async function startStack(
     // are about the timeout set their own.
     PAYMENT_TIMEOUT_MS: '5000',
     // Two test files run at once, each with up to ten contexts on one PostgreSQL server
-    // (max_connections 100 by default): 5 connections per context, 4 handlers in hand.
-    DATABASE_POOL_MAX: '5',
+    // (max_connections 100 by default, 3 of them reserved): 4 pool connections per context
+    // (3 handler batches in hand) plus the outbox relay's LISTEN connection: 2 × 9 × 5 = 90.
+    DATABASE_POOL_MAX: '4',
+    CONSUMER_CONCURRENCY: '3',
     ...opts.env,
   });
 
