@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
-import { addToOutbox, outboxRow, type OutboxRelay } from '../../platform/outbox';
+import { outboxRow, type OutboxRelay } from '../../platform/outbox';
 import type { RawSql } from '../../platform/database';
 import { tagCase } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
@@ -276,31 +276,55 @@ export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order
  * a mutation's) and writes OrderStatusChanged with it: every status change of an order is
  * announced, with the order's new version. The update is guarded by the version read, so
  * a concurrent change makes this one fail (and its event be retried) instead of overwriting it.
+ * The update and its outbox row are one statement (the outbox row is inserted from the
+ * updated row only): no event without its change, and one round trip (issue 13).
  */
 export async function moveTo(
-  tx: OrderingTx,
+  tx: RawSql,
   order: Order,
   to: OrderStatus,
   causationId: string | null,
   extra: { cancellationReason?: string | null; cancellationFailure?: string } = {},
 ): Promise<Order> {
   assertTransition(order.status as OrderStatus, to);
-  const updated = await tx.order.update({ where: { id: order.id, version: order.version }, data: { status: to, ...extra, version: { increment: 1 } } });
-  await addToOutbox(
-    tx,
+  const version = order.version + 1;
+  const now = new Date();
+  const event = outboxRow(
     OrderStatusChanged,
     {
       orderId: order.id,
-      customerId: updated.customerId,
-      storeId: updated.storeId,
+      customerId: order.customerId,
+      storeId: order.storeId,
       status: to,
       previousStatus: order.status as OrderStatus,
-      version: updated.version,
-      changedAt: updated.updatedAt.toISOString(),
+      version,
+      changedAt: now.toISOString(),
     },
     { correlationId: order.id, causationId },
   );
+  const setReason = 'cancellationReason' in extra;
+  const setFailure = 'cancellationFailure' in extra;
+  const [updated] = await tx.$queryRaw<Order[]>`
+    WITH u AS (
+      UPDATE "Order" SET "status" = ${to}::"OrderStatus", "version" = ${version}, "updatedAt" = ${now},
+        "cancellationReason" = CASE WHEN ${setReason}::boolean THEN ${extra.cancellationReason ?? null}::text ELSE "cancellationReason" END,
+        "cancellationFailure" = CASE WHEN ${setFailure}::boolean THEN ${extra.cancellationFailure ?? null}::text ELSE "cancellationFailure" END
+      WHERE "id" = ${order.id} AND "version" = ${order.version}
+      RETURNING *
+    ), o AS (
+      INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+      SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
+    )
+    SELECT * FROM u`;
+  // Changed since it was read: this transaction fails, and its event is retried with a fresh read.
+  if (!updated) throw new Error(`order ${order.id} changed since version ${order.version} was read; not moved to ${to}`);
   return updated;
+}
+
+/** The order by id (one statement), or undefined. */
+export async function orderById(sql: RawSql, orderId: string): Promise<Order | undefined> {
+  const [order] = await sql.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${orderId}`;
+  return order;
 }
 
 /**

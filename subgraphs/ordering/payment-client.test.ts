@@ -71,6 +71,9 @@ test('a timeout may have charged (the order is voided later); a refused connecti
   const slow = client({ timeoutMs: 100 });
   behaviour = { status: 200, delayMs: 400 };
   await expect(slow.approve(req('slow'))).rejects.toMatchObject({ failure: { code: 'PAYMENT_UNAVAILABLE', maybeCharged: true } });
+  // Counted as a timeout and a failure by the breaker (metrics: ordergraph_breaker_calls_total{outcome="timeout"}).
+  expect(slow.breaker.stats.timeouts).toBe(1);
+  expect(slow.breaker.stats.failures).toBe(1);
   slow.shutdown();
   const nowhere = new PaymentClient(
     { baseUrl: `http://127.0.0.1:${await freePort()}`, token: 't'.repeat(16), timeoutMs: 1000, resetMs: 60_000, errorThresholdPercentage: 50, volumeThreshold: 3, maxConcurrent: 2 },
@@ -168,6 +171,7 @@ test('admission queue: a full bulkhead makes the next order wait for a place, no
   expect(results.map((r) => typeof r.paymentId)).toEqual(['string', 'string', 'string', 'string']);
   expect(calls).toBe(4);
   expect(c.breaker.stats.timeouts).toBe(0);
+  expect(c.breaker.stats.failures).toBe(0);
   expect(c.queued).toBe(0);
   c.shutdown();
 });

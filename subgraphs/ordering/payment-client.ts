@@ -135,9 +135,10 @@ export class PaymentClient {
     this.prefix = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, { headersTimeout: cfg.timeoutMs * 3, bodyTimeout: cfg.timeoutMs * 3, connectTimeout: cfg.timeoutMs * 3 });
     this.limit = cfg.targetRate ? bulkheadSize(cfg.targetRate, cfg.timeoutMs / 1000, cfg.minConcurrent ?? 1, cfg.maxConcurrent) : cfg.maxConcurrent;
-    this.breaker = new CircuitBreaker((req: ApproveRequest) => this.post('/internal/payments', req), {
+    this.breaker = new CircuitBreaker((req: ApproveRequest) => this.timed(this.post('/internal/payments', req), req), {
       name: 'payment.approve',
-      timeout: cfg.timeoutMs,
+      // The call's time limit is timed() (below), not opossum's timer.
+      timeout: false,
       resetTimeout: cfg.resetMs,
       errorThresholdPercentage: cfg.errorThresholdPercentage,
       volumeThreshold: cfg.volumeThreshold,
@@ -341,6 +342,43 @@ export class PaymentClient {
     for (const w of this.waiting.splice(0)) w.refuse(this.refusal('BUSY'));
     this.breaker.shutdown();
     void this.pool.close().catch(() => undefined);
+  }
+
+  /**
+   * The approve call with its time limit (`timeoutMs`): on a saturated machine the timer and
+   * payment's answer can become due in the same turn of the event loop, and timers run before
+   * I/O is read, so a plain timer fails calls whose answer had already arrived (the wait was
+   * in our own process, not at payment). When the timer fires this first lets pending I/O be
+   * read (setImmediate runs after the poll phase) and fails the call only if it is still
+   * unanswered then: with `ETIMEDOUT`, reported to the breaker as opossum's own timeouts are
+   * ('timeout' event, then a failure).
+   */
+  private timed<T>(call: Promise<T>, req: ApproveRequest): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const started = performance.now();
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return;
+            settled = true;
+            const error = Object.assign(new Error(`Timed out after ${this.cfg.timeoutMs}ms`), { code: 'ETIMEDOUT' });
+            this.breaker.emit('timeout', error, performance.now() - started, [req]);
+            reject(error);
+          }),
+        this.cfg.timeoutMs,
+      );
+      call.then(
+        (v) => {
+          clearTimeout(timer);
+          if (!settled) (settled = true), resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          if (!settled) (settled = true), reject(e);
+        },
+      );
+    });
   }
 
   private async post(path: string, body: unknown): Promise<{ paymentId: string }> {
