@@ -271,6 +271,14 @@ export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order
   return paid;
 }
 
+/** moveTo found the order changed since it was read (its version guard): retry with a fresh read. */
+export class StaleOrder extends Error {
+  constructor(orderId: string, version: number, to: string) {
+    super(`order ${orderId} changed since version ${version} was read; not moved to ${to}`);
+    this.name = 'StaleOrder';
+  }
+}
+
 /**
  * Moves an order to a new status in a transaction the caller owns (an event handler's or
  * a mutation's) and writes OrderStatusChanged with it: every status change of an order is
@@ -316,8 +324,8 @@ export async function moveTo(
       SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
     )
     SELECT * FROM u`;
-  // Changed since it was read: this transaction fails, and its event is retried with a fresh read.
-  if (!updated) throw new Error(`order ${order.id} changed since version ${order.version} was read; not moved to ${to}`);
+  // Changed since it was read: this transaction fails, and its event (or the mutation) is retried with a fresh read.
+  if (!updated) throw new StaleOrder(order.id, order.version, to);
   return updated;
 }
 
