@@ -42,8 +42,8 @@ const config = z.object({
   PAYMENT_TARGET_RATE: z.coerce.number().min(0).default(200),
   /** Orders that may wait for a bulkhead place (nothing written yet); beyond: PAYMENT_UNAVAILABLE, reason BUSY. 0: refuse at once. */
   PAYMENT_QUEUE_MAX: z.coerce.number().int().min(0).default(1000),
-  /** The longest an order waits for a bulkhead place before it is refused BUSY (ms). */
-  PAYMENT_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(5000),
+  /** The longest an order waits for a bulkhead place before it is refused BUSY (ms); well below the router's SUBGRAPH_TIMEOUT_MS (10 s), so the client hears the refusal. */
+  PAYMENT_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(3000),
   /** How often stale PENDING orders and uncertain charges are settled. */
   RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A PENDING order older than this is considered abandoned by a crash. */
