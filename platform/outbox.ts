@@ -34,6 +34,27 @@ export async function addToOutbox<C extends EventContract>(
   return env;
 }
 
+/**
+ * The outbox row {@link addToOutbox} writes, without writing it: for a context that folds the
+ * insert into the statement making the state change (one statement is one transaction in
+ * PostgreSQL: atomic without BEGIN/COMMIT round trips). Columns of "OutboxEvent"; `payload`
+ * is the envelope's JSON (with the trace context when tracing is on).
+ */
+export function outboxRow<C extends EventContract>(
+  contract: C,
+  data: EventData<C>,
+  meta: { correlationId: string; causationId?: string | null },
+): { id: string; subject: string; stream: string; payload: string; correlationId: string } {
+  const env = createEnvelope(contract, data, meta);
+  return {
+    id: env.id,
+    subject: contract.subject,
+    stream: contract.stream,
+    payload: JSON.stringify({ ...env, ...outboxTraceContext(contract.subject, env.id, env.correlationId) }),
+    correlationId: env.correlationId,
+  };
+}
+
 /** Exponential back-off with jitter, capped: 250 ms, 500 ms, 1 s … 30 s. */
 export const backoffMs = (attempt: number, baseMs = 250, capMs = 30_000) =>
   Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);

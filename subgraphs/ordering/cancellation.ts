@@ -2,7 +2,7 @@ import { DomainError, ErrorCode } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { OrderCancelled } from './contracts';
 import type { Order } from './db';
-import { moveTo, type OrderingDeps } from './orders';
+import { moveTo, StaleOrder, type OrderingDeps } from './orders';
 import { assertCancellable, validateCancelOrder, type OrderStatus } from './rules';
 
 /**
@@ -54,8 +54,8 @@ export async function cancelOrder(
       }
       return order;
     } catch (e) {
-      // P2025: the version guard found the order changed since it was read.
-      if ((e as { code?: string }).code !== 'P2025' || round >= 5) throw e;
+      // The version guard found the order changed since it was read (StaleOrder; P2025 from Prisma's own guard).
+      if (!(e instanceof StaleOrder || (e as { code?: string }).code === 'P2025') || round >= 5) throw e;
     }
   }
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
-import { addToOutbox, type OutboxRelay } from '../../platform/outbox';
+import { outboxRow, type OutboxRelay } from '../../platform/outbox';
+import type { RawSql } from '../../platform/database';
 import { tagCase } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
-import type { Order, OrderingDb, OrderingTx } from './db';
+import type { CatalogProduct, Order, OrderingDb, OrderingTx } from './db';
 import type { ApproveFailure, PaymentClient, PaymentPermit } from './payment-client';
 import { assertTransition, orderAmount, validatePlaceOrder, type OrderStatus, type PaymentMethod } from './rules';
 
@@ -28,8 +29,9 @@ export interface PlaceOrderCaller {
  * placeOrder, as a story (for the signed-in customer): check the input; if the request
  * carries an Idempotency-Key this customer already used for this input, answer that order
  * as it is now (platform/idempotency.ts); price it from ordering's copy of the catalog;
- * take a place at payment (refused before writing anything while the breaker is open or
- * its one half-open trial is taken, or the bulkhead is full); record the order as PENDING
+ * take a place at payment, waiting in its bounded admission queue while the bulkhead is
+ * full (refused before writing anything while the breaker is open or its one half-open
+ * trial is taken, or the queue is full or the wait too long); record the order as PENDING
  * together with the key; charge it at payment (synchronously, behind the breaker); then,
  * in one transaction, mark it PAID and write OrderPlaced to the outbox.
  *
@@ -50,12 +52,14 @@ export async function placeOrder(deps: OrderingDeps, caller: PlaceOrderCaller | 
   return runOnce<Order, OrderingTx>(db, call, {
     replay: (orderId) => replayOrder(deps, orderId),
     perform: async (claim) => {
-      const product = await db.catalogProduct.findUnique({ where: { id: cmd.productId } });
+      const [product] = await db.$queryRaw<Array<Pick<CatalogProduct, 'id' | 'storeId' | 'name' | 'price'>>>`
+        SELECT "id", "storeId", "name", "price" FROM "CatalogProduct" WHERE "id" = ${cmd.productId}`;
       if (!product) throw new DomainError(ErrorCode.PRODUCT_NOT_FOUND, `No product "${cmd.productId}" in the catalog.`, { productId: cmd.productId });
-      // Refuse before writing anything when payment cannot be called now (breaker open or its trial taken, bulkhead full).
+      // Wait for a place at payment (bounded admission queue); refused before writing anything when payment
+      // cannot be called (breaker open or its trial taken) or the queue is full or waited too long.
       let permit: PaymentPermit;
       try {
-        permit = payments.reserve();
+        permit = await payments.admit();
       } catch (e) {
         // A concurrent call with this key may have taken the place (and the key) meanwhile: its result is the answer.
         const winner = call && (await findKeyed(db, call));
@@ -64,25 +68,25 @@ export async function placeOrder(deps: OrderingDeps, caller: PlaceOrderCaller | 
       }
       let order: Order;
       try {
-        const id = randomUUID();
-        order = await db.$transaction(async (tx) => {
-          await claim(tx, id);
-          return tx.order.create({
-            data: {
-              id,
-              customerId: cmd.customerId,
-              productId: product.id,
-              productName: product.name,
-              storeId: product.storeId,
-              qty: cmd.qty,
-              unitPrice: product.price,
-              amount: orderAmount(product.price, cmd.qty),
-              paymentMethod: cmd.paymentMethod,
-              deliveryAddress: cmd.deliveryAddress,
-              status: 'PENDING',
-            },
-          });
-        });
+        const pending: PendingOrder = {
+          id: randomUUID(),
+          customerId: cmd.customerId,
+          productId: product.id,
+          productName: product.name,
+          storeId: product.storeId,
+          qty: cmd.qty,
+          unitPrice: product.price,
+          amount: orderAmount(product.price, cmd.qty),
+          paymentMethod: cmd.paymentMethod,
+          deliveryAddress: cmd.deliveryAddress ?? null,
+        };
+        // With an Idempotency-Key the key's claim and the order commit together; without one the insert alone is its own transaction.
+        order = call
+          ? await db.$transaction(async (tx) => {
+              await claim(tx, pending.id);
+              return insertPending(tx, pending);
+            })
+          : await insertPending(db, pending);
       } catch (e) {
         permit.release();
         throw e;
@@ -204,36 +208,75 @@ async function replayOrder(deps: OrderingDeps, orderId: string): Promise<Order> 
   }
 }
 
-/** PENDING → PAID and OrderPlaced, committed together. */
+/** What placeOrder writes of a new order (the rest are the table's defaults). */
+type PendingOrder = Pick<
+  Order,
+  'id' | 'customerId' | 'productId' | 'productName' | 'storeId' | 'qty' | 'unitPrice' | 'amount' | 'paymentMethod' | 'deliveryAddress'
+>;
+
+/** Inserts the PENDING order (one statement) and returns it as the table holds it. */
+async function insertPending(sql: RawSql, o: PendingOrder): Promise<Order> {
+  const now = new Date();
+  const [order] = await sql.$queryRaw<Order[]>`
+    INSERT INTO "Order" ("id", "customerId", "productId", "productName", "storeId", "qty", "unitPrice", "amount", "status", "paymentMethod", "deliveryAddress", "createdAt", "updatedAt")
+    VALUES (${o.id}, ${o.customerId}, ${o.productId}, ${o.productName}, ${o.storeId}, ${o.qty}, ${o.unitPrice}, ${o.amount}, 'PENDING',
+      ${o.paymentMethod}::"PaymentMethod", ${o.deliveryAddress}, ${now}, ${now})
+    RETURNING *`;
+  return order;
+}
+
+/**
+ * PENDING → PAID and OrderPlaced, committed together: one statement (the order's update, and
+ * the outbox row inserted from the updated row only), so no BEGIN/COMMIT round trips on
+ * placeOrder's hot path (issue 13). The update is guarded by status PENDING and the version
+ * read: an order that recovery settled meanwhile is not updated, no event is written, and
+ * this throws.
+ */
 export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order: Order, paymentId: string, causationId: string | null): Promise<Order> {
   assertTransition(order.status as OrderStatus, 'PAID');
-  const paid = await deps.db.$transaction(async (tx) => {
-    const updated = await tx.order.update({ where: { id: order.id, status: 'PENDING' }, data: { status: 'PAID', paymentId, version: { increment: 1 } } });
-    await addToOutbox(
-      tx,
-      OrderPlaced,
-      {
-        orderId: updated.id,
-        customerId: updated.customerId,
-        productId: updated.productId,
-        productName: updated.productName,
-        storeId: updated.storeId,
-        qty: updated.qty,
-        unitPrice: updated.unitPrice,
-        amount: updated.amount,
-        paymentId,
-        status: 'PAID',
-        version: updated.version,
-        placedAt: updated.updatedAt.toISOString(),
-        paymentMethod: updated.paymentMethod as PaymentMethod,
-        deliveryAddress: updated.deliveryAddress,
-      },
-      { correlationId: updated.id, causationId },
-    );
-    return updated;
-  });
+  const version = order.version + 1;
+  const now = new Date();
+  const event = outboxRow(
+    OrderPlaced,
+    {
+      orderId: order.id,
+      customerId: order.customerId,
+      productId: order.productId,
+      productName: order.productName,
+      storeId: order.storeId,
+      qty: order.qty,
+      unitPrice: order.unitPrice,
+      amount: order.amount,
+      paymentId,
+      status: 'PAID',
+      version,
+      placedAt: now.toISOString(),
+      paymentMethod: order.paymentMethod as PaymentMethod,
+      deliveryAddress: order.deliveryAddress,
+    },
+    { correlationId: order.id, causationId },
+  );
+  const [paid] = await deps.db.$queryRaw<Order[]>`
+    WITH u AS (
+      UPDATE "Order" SET "status" = 'PAID', "paymentId" = ${paymentId}, "version" = ${version}, "updatedAt" = ${now}
+      WHERE "id" = ${order.id} AND "status" = 'PENDING' AND "version" = ${order.version}
+      RETURNING *
+    ), o AS (
+      INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+      SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
+    )
+    SELECT * FROM u`;
+  if (!paid) throw new Error(`order ${order.id} is no longer PENDING at version ${order.version}: not marked PAID`);
   deps.relay.notify();
   return paid;
+}
+
+/** moveTo found the order changed since it was read (its version guard): retry with a fresh read. */
+export class StaleOrder extends Error {
+  constructor(orderId: string, version: number, to: string) {
+    super(`order ${orderId} changed since version ${version} was read; not moved to ${to}`);
+    this.name = 'StaleOrder';
+  }
 }
 
 /**
@@ -241,31 +284,55 @@ export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order
  * a mutation's) and writes OrderStatusChanged with it: every status change of an order is
  * announced, with the order's new version. The update is guarded by the version read, so
  * a concurrent change makes this one fail (and its event be retried) instead of overwriting it.
+ * The update and its outbox row are one statement (the outbox row is inserted from the
+ * updated row only): no event without its change, and one round trip (issue 13).
  */
 export async function moveTo(
-  tx: OrderingTx,
+  tx: RawSql,
   order: Order,
   to: OrderStatus,
   causationId: string | null,
   extra: { cancellationReason?: string | null; cancellationFailure?: string } = {},
 ): Promise<Order> {
   assertTransition(order.status as OrderStatus, to);
-  const updated = await tx.order.update({ where: { id: order.id, version: order.version }, data: { status: to, ...extra, version: { increment: 1 } } });
-  await addToOutbox(
-    tx,
+  const version = order.version + 1;
+  const now = new Date();
+  const event = outboxRow(
     OrderStatusChanged,
     {
       orderId: order.id,
-      customerId: updated.customerId,
-      storeId: updated.storeId,
+      customerId: order.customerId,
+      storeId: order.storeId,
       status: to,
       previousStatus: order.status as OrderStatus,
-      version: updated.version,
-      changedAt: updated.updatedAt.toISOString(),
+      version,
+      changedAt: now.toISOString(),
     },
     { correlationId: order.id, causationId },
   );
+  const setReason = 'cancellationReason' in extra;
+  const setFailure = 'cancellationFailure' in extra;
+  const [updated] = await tx.$queryRaw<Order[]>`
+    WITH u AS (
+      UPDATE "Order" SET "status" = ${to}::"OrderStatus", "version" = ${version}, "updatedAt" = ${now},
+        "cancellationReason" = CASE WHEN ${setReason}::boolean THEN ${extra.cancellationReason ?? null}::text ELSE "cancellationReason" END,
+        "cancellationFailure" = CASE WHEN ${setFailure}::boolean THEN ${extra.cancellationFailure ?? null}::text ELSE "cancellationFailure" END
+      WHERE "id" = ${order.id} AND "version" = ${order.version}
+      RETURNING *
+    ), o AS (
+      INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+      SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
+    )
+    SELECT * FROM u`;
+  // Changed since it was read: this transaction fails, and its event (or the mutation) is retried with a fresh read.
+  if (!updated) throw new StaleOrder(order.id, order.version, to);
   return updated;
+}
+
+/** The order by id (one statement), or undefined. */
+export async function orderById(sql: RawSql, orderId: string): Promise<Order | undefined> {
+  const [order] = await sql.$queryRaw<Order[]>`SELECT * FROM "Order" WHERE "id" = ${orderId}`;
+  return order;
 }
 
 /**

@@ -71,6 +71,9 @@ test('a timeout may have charged (the order is voided later); a refused connecti
   const slow = client({ timeoutMs: 100 });
   behaviour = { status: 200, delayMs: 400 };
   await expect(slow.approve(req('slow'))).rejects.toMatchObject({ failure: { code: 'PAYMENT_UNAVAILABLE', maybeCharged: true } });
+  // Counted as a timeout and a failure by the breaker (metrics: ordergraph_breaker_calls_total{outcome="timeout"}).
+  expect(slow.breaker.stats.timeouts).toBe(1);
+  expect(slow.breaker.stats.failures).toBe(1);
   slow.shutdown();
   const nowhere = new PaymentClient(
     { baseUrl: `http://127.0.0.1:${await freePort()}`, token: 't'.repeat(16), timeoutMs: 1000, resetMs: 60_000, errorThresholdPercentage: 50, volumeThreshold: 3, maxConcurrent: 2 },
@@ -120,7 +123,7 @@ test('payment not reached (refused, unknown host) is marked: nothing can exist t
   }
 });
 
-test("bulkhead size from Little's law: target rate × p99 latency, rounded up, within [min, max]", () => {
+test("bulkhead size from Little's law: target rate × median latency, rounded up, within [min, max]", () => {
   expect(bulkheadSize(200, 0.15, 1, 256)).toBe(30);
   expect(bulkheadSize(200, 0.151, 1, 256)).toBe(31);
   expect(bulkheadSize(200, 0.02, 32, 256)).toBe(32);
@@ -129,7 +132,7 @@ test("bulkhead size from Little's law: target rate × p99 latency, rounded up, w
   expect(bulkheadSize(200, 0.5, 32, 10)).toBe(10);
 });
 
-test('bulkhead sized from measured latency: starts from the timeout, then follows the p99 of real calls, and refuses beyond it', async () => {
+test('bulkhead sized from measured latency: starts from the timeout, then follows the median of real calls, and refuses beyond it', async () => {
   // 100 orders/s; payment takes ~100 ms: about 10–12 places (timer and loopback overhead round up).
   const c = client({ targetRate: 100, minConcurrent: 2, maxConcurrent: 64, timeoutMs: 500 });
   expect(c.concurrencyLimit).toBe(50); // 100/s × 0.5 s before anything is measured
@@ -157,4 +160,53 @@ test('without a target rate the bulkhead stays fixed at maxConcurrent, whatever 
   await Promise.all(Array.from({ length: 3 }, (_, i) => c.approve(req(`f-${i}`))));
   expect(c.concurrencyLimit).toBe(3);
   c.shutdown();
+});
+
+test('admission queue: a full bulkhead makes the next order wait for a place, not fail; the wait is not part of the call timeout', async () => {
+  // Each call takes 150 ms of a 250 ms timeout; the third order waits ~150 ms for a place first (300 ms in all).
+  const c = client({ maxConcurrent: 2, timeoutMs: 250, queueMax: 10, queueWaitMs: 5000 });
+  behaviour = { status: 200, delayMs: 150 };
+  const order = async (id: string) => c.approve(req(id), await c.admit());
+  const results = await Promise.all([order('q-1'), order('q-2'), order('q-3'), order('q-4')]);
+  expect(results.map((r) => typeof r.paymentId)).toEqual(['string', 'string', 'string', 'string']);
+  expect(calls).toBe(4);
+  expect(c.breaker.stats.timeouts).toBe(0);
+  expect(c.breaker.stats.failures).toBe(0);
+  expect(c.queued).toBe(0);
+  c.shutdown();
+});
+
+test('admission queue is bounded: beyond queueMax, or after queueWaitMs, the order is refused BUSY before anything is sent', async () => {
+  const c = client({ maxConcurrent: 1, queueMax: 1, queueWaitMs: 100 });
+  const held = await c.admit();
+  const waiting = c.admit();
+  expect(c.queued).toBe(1);
+  await expect(c.admit()).rejects.toMatchObject({ extensions: { code: 'PAYMENT_UNAVAILABLE', reason: 'BUSY' } });
+  // Nobody releases: the waiting order gives up after queueWaitMs.
+  await expect(waiting).rejects.toMatchObject({ extensions: { code: 'PAYMENT_UNAVAILABLE', reason: 'BUSY' } });
+  expect(c.queued).toBe(0);
+  held.release();
+  // Free again: admitted at once.
+  (await c.admit()).release();
+  expect(calls).toBe(0);
+  c.shutdown();
+});
+
+test('admission queue: orders waiting when the breaker opens are refused CIRCUIT_OPEN, not sent', async () => {
+  const c = client({ maxConcurrent: 1, queueMax: 10, queueWaitMs: 5000 });
+  behaviour = { status: 500, delayMs: 0 };
+  for (let i = 0; i < 3; i++) await c.approve(req(`f-${i}`)).catch(() => undefined);
+  expect(c.breaker.opened).toBe(true);
+  await expect(c.admit()).rejects.toMatchObject({ extensions: { reason: 'CIRCUIT_OPEN' } });
+  c.shutdown();
+
+  const d = client({ maxConcurrent: 1, queueMax: 10, queueWaitMs: 5000, volumeThreshold: 1 });
+  behaviour = { status: 500, delayMs: 50 };
+  const first = await d.admit();
+  const waiters = [d.admit(), d.admit()];
+  await d.approve(req('fails'), first).catch(() => undefined);
+  expect(d.breaker.opened).toBe(true);
+  for (const w of waiters) await expect(w).rejects.toMatchObject({ extensions: { reason: 'CIRCUIT_OPEN' } });
+  expect(calls).toBe(4);
+  d.shutdown();
 });

@@ -30,26 +30,34 @@ export interface PaymentClientConfig {
   minConcurrent?: number;
   /**
    * Orders per second the bulkhead is sized for. When set, the bulkhead's size follows
-   * Little's law: places ≈ targetRate × p99 latency of recent approve calls (s), rounded up,
+   * Little's law: places ≈ targetRate × median latency of recent approve calls (s), rounded up,
    * within [minConcurrent, maxConcurrent] (the ceiling wins if they cross). Before the first measurements the latency is taken
    * to be `timeoutMs` (the most a call may take).
    */
   targetRate?: number;
+  /**
+   * Admission queue ({@link PaymentClient.admit}): orders waiting for a bulkhead place, at most
+   * this many (default 0: none, a full bulkhead refuses at once). Beyond it: BUSY.
+   */
+  queueMax?: number;
+  /** The longest an order waits in the admission queue (ms) before it is refused BUSY (default 5000). */
+  queueWaitMs?: number;
 }
 
-/** Approve latencies kept for the p99 (the most recent ones), and how often the size is recomputed. */
+/** Approve latencies kept for the median (the most recent ones), and how often the size is recomputed. */
 const LATENCY_WINDOW = 256;
 const RESIZE_EVERY = 16;
 
 /**
  * The bulkhead's size from measured latency (Little's law, L = λ·W): to complete `targetRate`
- * calls a second when a call takes `p99` seconds, about `targetRate × p99` calls are in flight
- * at once. Sizing on the p99 rather than the mean leaves room for the bursts a closed-loop
- * client population makes. Within [min, max]; `max` wins when min > max. Source of the rule: issue 13, point 2.
+ * calls a second when a call takes `seconds` (the median of recent calls: W is the typical
+ * time payment needs, not a tail that queueing inflates), about `targetRate × seconds` calls
+ * are in flight at once. Bursts beyond it wait in the admission queue rather than being
+ * refused. Within [min, max]; `max` wins when min > max. Source of the rule: issue 13, point 2.
  */
-export function bulkheadSize(targetRate: number, p99Seconds: number, min: number, max: number): number {
+export function bulkheadSize(targetRate: number, seconds: number, min: number, max: number): number {
   // The ceiling wins over the floor when they cross (PAYMENT_MAX_CONCURRENT set below the default floor).
-  return Math.min(max, Math.max(min, Math.ceil(targetRate * p99Seconds)));
+  return Math.min(max, Math.max(min, Math.ceil(targetRate * seconds)));
 }
 
 export interface ApproveRequest {
@@ -114,6 +122,8 @@ export class PaymentClient {
   private readonly pool: Pool;
   /** The path of `baseUrl` (usually empty), before every call's path. */
   private readonly prefix: string;
+  /** Orders waiting for a place (admit()), first come first served. */
+  private readonly waiting: Array<{ grant: () => void; refuse: (e: DomainError) => void }> = [];
   /** Told of every refusal made before trying (metrics: ordergraph_breaker_refusals_total). */
   onRefused?: (reason: 'CIRCUIT_OPEN' | 'BUSY') => void;
 
@@ -125,9 +135,10 @@ export class PaymentClient {
     this.prefix = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, { headersTimeout: cfg.timeoutMs * 3, bodyTimeout: cfg.timeoutMs * 3, connectTimeout: cfg.timeoutMs * 3 });
     this.limit = cfg.targetRate ? bulkheadSize(cfg.targetRate, cfg.timeoutMs / 1000, cfg.minConcurrent ?? 1, cfg.maxConcurrent) : cfg.maxConcurrent;
-    this.breaker = new CircuitBreaker((req: ApproveRequest) => this.post('/internal/payments', req), {
+    this.breaker = new CircuitBreaker((req: ApproveRequest) => this.timed(this.post('/internal/payments', req), req), {
       name: 'payment.approve',
-      timeout: cfg.timeoutMs,
+      // The call's time limit is timed() (below), not opossum's timer.
+      timeout: false,
       resetTimeout: cfg.resetMs,
       errorThresholdPercentage: cfg.errorThresholdPercentage,
       volumeThreshold: cfg.volumeThreshold,
@@ -148,17 +159,8 @@ export class PaymentClient {
    * database write and no payment call.
    */
   assertAvailable(): void {
-    // Half-open lets exactly one trial call through (opossum rejects the rest with EOPENBREAKER
-    // once it fired): while an order holds the trial, or opossum already fired it, others are refused here.
-    const trialTaken = this.breaker.halfOpen && (this.trialHeld || !this.breaker.pendingClose);
-    if ((this.breaker.opened && !this.breaker.halfOpen) || trialTaken) {
-      this.onRefused?.('CIRCUIT_OPEN');
-      throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' });
-    }
-    if (this.inFlight >= this.limit) {
-      this.onRefused?.('BUSY');
-      throw new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
-    }
+    if (this.circuitRefuses()) throw this.refusal('CIRCUIT_OPEN');
+    if (this.inFlight >= this.limit) throw this.refusal('BUSY');
   }
 
   /**
@@ -169,6 +171,69 @@ export class PaymentClient {
    */
   reserve(): PaymentPermit {
     this.assertAvailable();
+    return this.take();
+  }
+
+  /**
+   * Admission control: like reserve(), but when the bulkhead is full the order waits in a
+   * bounded FIFO queue (at most `queueMax` orders, each at most `queueWaitMs`) for a place
+   * instead of being refused at once: a machine that is merely busy delays orders, it does
+   * not fail them. The wait is not part of the call's timeout (the breaker times the call
+   * only, from approve()). Refused PAYMENT_UNAVAILABLE, before anything is written:
+   * CIRCUIT_OPEN while the breaker is open (also for orders already waiting when it opens),
+   * BUSY when the queue is full or the wait ran out. Source: issue 13 (syncpath, point 2).
+   */
+  admit(): Promise<PaymentPermit> {
+    const queueMax = this.cfg.queueMax ?? 0;
+    if (this.circuitRefuses() || this.inFlight < this.limit || this.waiting.length >= queueMax) {
+      try {
+        return Promise.resolve(this.reserve());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise<PaymentPermit>((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve(this.take());
+        },
+        refuse: (e: DomainError) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(this.refusal('BUSY'));
+      }, this.cfg.queueWaitMs ?? 5000);
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Orders waiting in the admission queue now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** True when the breaker refuses a new call now (open, or half-open with its one trial taken). */
+  private circuitRefuses(): boolean {
+    // Half-open lets exactly one trial call through (opossum rejects the rest with EOPENBREAKER
+    // once it fired): while an order holds the trial, or opossum already fired it, others are refused.
+    const trialTaken = this.breaker.halfOpen && (this.trialHeld || !this.breaker.pendingClose);
+    return (this.breaker.opened && !this.breaker.halfOpen) || trialTaken;
+  }
+
+  private refusal(reason: 'CIRCUIT_OPEN' | 'BUSY'): DomainError {
+    this.onRefused?.(reason);
+    return reason === 'CIRCUIT_OPEN'
+      ? new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is unavailable right now (circuit open). Please retry shortly.', { reason: 'CIRCUIT_OPEN' })
+      : new DomainError(ErrorCode.PAYMENT_UNAVAILABLE, 'Payment is busy right now (too many pending payments). Please retry shortly.', { reason: 'BUSY' });
+  }
+
+  /** Takes a place (and the trial while half-open); its release hands the place to the next waiting order. */
+  private take(): PaymentPermit {
     const trial = this.breaker.halfOpen;
     if (trial) this.trialHeld = true;
     this.inFlight++;
@@ -179,8 +244,21 @@ export class PaymentClient {
         released = true;
         this.inFlight--;
         if (trial) this.trialHeld = false;
+        this.admitWaiting();
       },
     };
+  }
+
+  /** Gives free places to waiting orders, in order; refuses them all while the breaker refuses. */
+  private admitWaiting(): void {
+    while (this.waiting.length) {
+      if (this.circuitRefuses()) {
+        for (const w of this.waiting.splice(0)) w.refuse(this.refusal('CIRCUIT_OPEN'));
+        return;
+      }
+      if (this.inFlight >= this.limit) return;
+      this.waiting.shift()!.grant();
+    }
   }
 
   /**
@@ -202,7 +280,10 @@ export class PaymentClient {
       throw failure;
     } finally {
       if (permit) permit.release();
-      else this.inFlight--;
+      else {
+        this.inFlight--;
+        this.admitWaiting();
+      }
     }
   }
 
@@ -211,7 +292,7 @@ export class PaymentClient {
     return this.limit;
   }
 
-  /** Records one approve call's latency; every RESIZE_EVERY calls the bulkhead is resized from the window's p99. */
+  /** Records one approve call's latency; every RESIZE_EVERY calls the bulkhead is resized from the window's median. */
   private measured(seconds: number): void {
     if (!this.cfg.targetRate) return;
     this.latencies[this.latencyNext] = seconds;
@@ -219,10 +300,12 @@ export class PaymentClient {
     if (++this.sinceResize < RESIZE_EVERY) return;
     this.sinceResize = 0;
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
-    const next = bulkheadSize(this.cfg.targetRate, p99, this.cfg.minConcurrent ?? 1, this.cfg.maxConcurrent);
-    if (next !== this.limit) this.log.debug({ bulkhead: 'payment.approve', from: this.limit, to: next, p99Ms: Math.round(p99 * 1000) }, 'bulkhead resized from measured latency');
+    const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
+    const next = bulkheadSize(this.cfg.targetRate, p50, this.cfg.minConcurrent ?? 1, this.cfg.maxConcurrent);
+    if (next !== this.limit) this.log.debug({ bulkhead: 'payment.approve', from: this.limit, to: next, p50Ms: Math.round(p50 * 1000) }, 'bulkhead resized from measured latency');
     this.limit = next;
+    // A larger bulkhead has room for orders waiting now.
+    this.admitWaiting();
   }
 
   private toFailure(e: Error & { code?: string }): DomainError & { failure: ApproveFailure } {
@@ -256,8 +339,46 @@ export class PaymentClient {
   }
 
   shutdown(): void {
+    for (const w of this.waiting.splice(0)) w.refuse(this.refusal('BUSY'));
     this.breaker.shutdown();
     void this.pool.close().catch(() => undefined);
+  }
+
+  /**
+   * The approve call with its time limit (`timeoutMs`): on a saturated machine the timer and
+   * payment's answer can become due in the same turn of the event loop, and timers run before
+   * I/O is read, so a plain timer fails calls whose answer had already arrived (the wait was
+   * in our own process, not at payment). When the timer fires this first lets pending I/O be
+   * read (setImmediate runs after the poll phase) and fails the call only if it is still
+   * unanswered then: with `ETIMEDOUT`, reported to the breaker as opossum's own timeouts are
+   * ('timeout' event, then a failure).
+   */
+  private timed<T>(call: Promise<T>, req: ApproveRequest): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const started = performance.now();
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return;
+            settled = true;
+            const error = Object.assign(new Error(`Timed out after ${this.cfg.timeoutMs}ms`), { code: 'ETIMEDOUT' });
+            this.breaker.emit('timeout', error, performance.now() - started, [req]);
+            reject(error);
+          }),
+        this.cfg.timeoutMs,
+      );
+      call.then(
+        (v) => {
+          clearTimeout(timer);
+          if (!settled) (settled = true), resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          if (!settled) (settled = true), reject(e);
+        },
+      );
+    });
   }
 
   private async post(path: string, body: unknown): Promise<{ paymentId: string }> {

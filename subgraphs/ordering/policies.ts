@@ -3,7 +3,7 @@ import { PermanentError } from '../../platform/errors';
 import { ProductAdded } from '../catalog/contracts';
 import { DeliveryAccepted, DeliveryCancellationRefused, DeliveryCancelled, DeliveryCompleted, DeliveryStarted, ProductionStarted } from '../delivery/contracts';
 import type { Order, OrderingTx } from './db';
-import { moveTo } from './orders';
+import { moveTo, orderById } from './orders';
 import { deliveryProgress, type DeliveryProgress, type OrderStatus } from './rules';
 
 /** Keep ordering's copy of the catalog (names, prices, stores) from catalog events. */
@@ -17,7 +17,7 @@ export const rememberProducts = policy<OrderingTx, typeof ProductAdded>({
 });
 
 async function findOrder(tx: OrderingTx, orderId: string): Promise<Order> {
-  const order = await tx.order.findUnique({ where: { id: orderId } });
+  const order = await orderById(tx, orderId);
   // Ordering writes every order before any event about it exists: a missing one is not a race.
   if (!order) throw new PermanentError(`order ${orderId} not found`);
   return order;

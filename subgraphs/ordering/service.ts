@@ -26,19 +26,24 @@ const config = z.object({
   PAYMENT_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
   PAYMENT_BREAKER_VOLUME: z.coerce.number().int().min(1).default(5),
   /**
-   * Bulkhead (subgraphs/ordering/payment-client.ts): payment calls in flight at once; beyond it
-   * orders are refused at once (PAYMENT_UNAVAILABLE, reason BUSY), writing nothing. Its size
-   * follows Little's law, PAYMENT_TARGET_RATE × p99 of recent approve latencies, within
+   * Bulkhead (subgraphs/ordering/payment-client.ts): payment calls in flight at once. Its size
+   * follows Little's law, PAYMENT_TARGET_RATE × median of recent approve latencies, within
    * [PAYMENT_MIN_CONCURRENT, PAYMENT_MAX_CONCURRENT]; PAYMENT_TARGET_RATE=0 fixes it at
-   * PAYMENT_MAX_CONCURRENT. Defaults: twice issue 13's 100 orders/s target, so that a fast
-   * payment (p99 ≤ 160 ms) gets the floor of 32 (50 concurrent clients hit 10 places often:
-   * 23–76 % of orders were refused), and a slow one at most 256 places (memory and sockets), its
-   * timeouts left to the breaker.
+   * PAYMENT_MAX_CONCURRENT. Orders beyond it wait in the admission queue (below) instead of
+   * being refused: the ceiling is what payment serves at once without queueing inside it (its
+   * database pool, DATABASE_POOL_MAX 10, shared with its consumers), so a call's latency, which
+   * the timeout and the breaker judge, is payment's work and not a queue. Issue 13: with a
+   * floor of 32 and no queue, 50 clients on a saturated machine made calls wait inside payment
+   * past the 610 ms timeout, and the breaker opened on a busy, healthy payment.
    */
-  PAYMENT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(256),
-  PAYMENT_MIN_CONCURRENT: z.coerce.number().int().min(1).default(32),
+  PAYMENT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(16),
+  PAYMENT_MIN_CONCURRENT: z.coerce.number().int().min(1).default(4),
   /** Orders per second the bulkhead is sized for; 0: a fixed bulkhead of PAYMENT_MAX_CONCURRENT. */
   PAYMENT_TARGET_RATE: z.coerce.number().min(0).default(200),
+  /** Orders that may wait for a bulkhead place (nothing written yet); beyond: PAYMENT_UNAVAILABLE, reason BUSY. 0: refuse at once. */
+  PAYMENT_QUEUE_MAX: z.coerce.number().int().min(0).default(1000),
+  /** The longest an order waits for a bulkhead place before it is refused BUSY (ms); well below the router's SUBGRAPH_TIMEOUT_MS (10 s), so the client hears the refusal. */
+  PAYMENT_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(3000),
   /** How often stale PENDING orders and uncertain charges are settled. */
   RECOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A PENDING order older than this is considered abandoned by a crash. */
@@ -73,6 +78,8 @@ export const orderingSpec: ContextSpec<OrderingDb, OrderingTx, OrderingConfig, o
         maxConcurrent: c.PAYMENT_MAX_CONCURRENT,
         minConcurrent: c.PAYMENT_MIN_CONCURRENT,
         targetRate: c.PAYMENT_TARGET_RATE || undefined,
+        queueMax: c.PAYMENT_QUEUE_MAX,
+        queueWaitMs: c.PAYMENT_QUEUE_WAIT_MS,
       },
       log,
     );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { addToOutbox } from '../../platform/outbox';
+import { addToOutbox, outboxRow } from '../../platform/outbox';
 import { PAYMENT_METHODS, PaymentApproved, PaymentVoided } from './contracts';
 import type { Payment, PaymentDb } from './db';
 
@@ -22,25 +22,34 @@ export type ApproveResult = { ok: true; payment: Payment } | { ok: false; code: 
  * Idempotent by order id: a second approve for the same order returns the first
  * payment and charges nothing more. An order already voided is declined, so a
  * late retry can never charge an order that ordering has rejected.
+ *
+ * The charge and its PaymentApproved event are one SQL statement (the hot path of every
+ * placeOrder, issue 13): the payment row is inserted unless the order has one (ON CONFLICT on
+ * the unique order id), and the outbox row is inserted from the inserted row only, so both
+ * commit together or not at all (one statement is one transaction in PostgreSQL) without a
+ * read before and without BEGIN/COMMIT round trips. When the order already has a payment
+ * (a retry, or a concurrent approve that won: ON CONFLICT waits for it), that one decides.
  */
 export async function approve(db: PaymentDb, req: ApproveRequest): Promise<ApproveResult> {
   const decide = (p: Payment): ApproveResult =>
     // VOIDED or CANCELLED: the order must never be charged (again).
     p.status === 'APPROVED' ? { ok: true, payment: p } : { ok: false, code: 'PAYMENT_DECLINED', message: `Order ${req.orderId} was cancelled at payment.` };
-  const existing = await db.payment.findUnique({ where: { orderId: req.orderId } });
-  if (existing) return decide(existing);
-  try {
-    const payment = await db.$transaction(async (tx) => {
-      const p = await tx.payment.create({ data: { id: randomUUID(), ...req, status: 'APPROVED' } });
-      await addToOutbox(tx, PaymentApproved, { paymentId: p.id, orderId: p.orderId, customerId: p.customerId, amount: p.amount }, { correlationId: p.orderId });
-      return p;
-    });
-    return { ok: true, payment };
-  } catch (e) {
-    // Two approvals of one order at once: the unique order id let one win; answer with it.
-    if ((e as { code?: string }).code === 'P2002') return decide(await db.payment.findUniqueOrThrow({ where: { orderId: req.orderId } }));
-    throw e;
-  }
+  const id = randomUUID();
+  const event = outboxRow(PaymentApproved, { paymentId: id, orderId: req.orderId, customerId: req.customerId, amount: req.amount }, { correlationId: req.orderId });
+  const now = new Date();
+  const [inserted] = await db.$queryRaw<Payment[]>`
+    WITH p AS (
+      INSERT INTO "Payment" ("id", "orderId", "customerId", "amount", "method", "status", "createdAt", "updatedAt")
+      VALUES (${id}, ${req.orderId}, ${req.customerId}, ${req.amount}, ${req.method}::"PaymentMethod", 'APPROVED', ${now}, ${now})
+      ON CONFLICT ("orderId") DO NOTHING
+      RETURNING *
+    ), o AS (
+      INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+      SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM p
+    )
+    SELECT * FROM p`;
+  if (inserted) return { ok: true, payment: inserted };
+  return decide(await db.payment.findUniqueOrThrow({ where: { orderId: req.orderId } }));
 }
 
 /** Voids the order's payment, or records that the order must never be charged. Idempotent, also under concurrent calls. */
