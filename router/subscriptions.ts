@@ -355,10 +355,14 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     if (!byKey) prefetchers.set(ctx, (byKey = new Map()));
     if (!byKey.has(key) && byKey.size < 10) {
       byKey.set(key, (c) => {
-        if (prefetching >= MAX_PREFETCH) return;
+        // Every subscription of the scope registers this: the first one starts the read, the
+        // others find it in flight. Only a read actually started counts against MAX_PREFETCH
+        // (counting every call leaked the count by N − 1 per change, and after a few changes no
+        // read was started ahead any more: each subscriber read its changes one after another).
+        const k = readKey(c, 0, scope, key);
+        if (inFlight.has(k) || prefetching >= MAX_PREFETCH) return;
         prefetching++;
-        const read = () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor).finally(() => prefetching--);
-        sharedRead(readKey(c, 0, scope, key), read, true);
+        sharedRead(k, () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor).finally(() => prefetching--), true);
       });
     }
     // The event is published after ordering committed, so the read normally shows it at once;
@@ -400,9 +404,18 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     if (!entry) {
       entry = { read: read(), claimed: false };
       inFlight.set(key, entry);
-      // Kept briefly: subscribers of one event ask within milliseconds of each other.
-      const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
-      entry.read.then(forget, forget);
+      // Subscribers of one event ask within milliseconds of each other, unless they are behind:
+      // a subscriber still pushing earlier changes reaches a prefetched one later, so a read is
+      // kept READ_KEPT_MS (a failed one 1 s, so that it is tried again soon). The key holds the
+      // order's version: a kept read is still at least at its change's version.
+      const e = entry;
+      const forget = (ms: number) => () => void setTimeout(() => inFlight.get(key) === e && inFlight.delete(key), ms).unref();
+      entry.read.then(forget(READ_KEPT_MS), forget(1000));
+      // Bounded: beyond MAX_KEPT_READS the oldest go (Map keeps insertion order).
+      for (const old of inFlight.keys()) {
+        if (inFlight.size <= MAX_KEPT_READS) break;
+        inFlight.delete(old);
+      }
     }
     if (!prefetched) {
       metrics?.orderReads.inc({ source: entry.claimed ? 'shared' : 'gateway' });
@@ -525,6 +538,10 @@ function eventOnlySelection(info: GraphQLResolveInfo): Set<string> | undefined {
 
 /** Reads started ahead of their pushes at once, router-wide (see prefetch). */
 const MAX_PREFETCH = 64;
+/** How long a finished read stays shareable (sharedRead): a subscriber that is behind gets to it later. */
+const READ_KEPT_MS = 15_000;
+/** Most reads kept shareable at once, router-wide (sharedRead): a few hundred bytes each. */
+const MAX_KEPT_READS = 5_000;
 
 const pathKey = (p: GraphQLResolveInfo['path'] | undefined): string => (p ? `${pathKey(p.prev)}.${p.key}` : '');
 
