@@ -50,6 +50,7 @@ const USAGE = `usage: npm run bench:push -- [options]
   --database-url U   PostgreSQL server for throwaway databases                     default $DATABASE_URL, else embedded
   --router-log-level L  the router's LOG_LEVEL: info (as deployed) or debug (one
                      'order change' line per event, the hub's own arrival time)   default info
+  --start-timeout S  seconds each service may take to become ready (a busy machine) default 120
   --log-dir DIR      also write every service's output to DIR/<service>.log
   --verbose          echo every service's log lines
   --help`;
@@ -70,6 +71,7 @@ interface Options {
   logDir?: string;
   verbose: boolean;
   routerLogLevel: 'info' | 'debug';
+  startTimeout: number;
 }
 
 function usageError(problems: string[]): never {
@@ -97,6 +99,7 @@ function parseOptions(argv: string[]): Options {
         'database-url': { type: 'string' },
         'log-dir': { type: 'string' },
         'router-log-level': { type: 'string', default: 'info' },
+        'start-timeout': { type: 'string', default: '120' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -132,6 +135,7 @@ function parseOptions(argv: string[]): Options {
     logDir: values['log-dir'] ? resolve(values['log-dir']) : undefined,
     verbose: values.verbose,
     routerLogLevel: values['router-log-level'] === 'debug' ? 'debug' : 'info',
+    startTimeout: int('start-timeout', values['start-timeout'], 10, 3600),
   };
   if (values['router-log-level'] !== 'info' && values['router-log-level'] !== 'debug') problems.push(`--router-log-level must be info or debug, got "${values['router-log-level']}"`);
   if (values.transport !== 'graphql-ws' && values.transport !== 'sse') problems.push(`--transport must be graphql-ws or sse, got "${values.transport}"`);
@@ -694,6 +698,7 @@ async function main(): Promise<void> {
     databaseUrl: o.databaseUrl,
     logDir: o.logDir,
     verbose: o.verbose,
+    startTimeoutMs: o.startTimeout * 1000,
     // info, as deployed; at debug the hub's one 'order change' line per event tells when the
     // router had it (else the event probe, startEventProbe, tells).
     routerEnv: { LOG_LEVEL: o.routerLogLevel },
