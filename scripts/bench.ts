@@ -239,9 +239,14 @@ async function measureOrders(stack: RunningStack, nc: NatsConnection, meter: Cpu
 async function placeReadableOrder(stack: RunningStack, actor: Actor, agent: Agent): Promise<string> {
   const token = await stack.token(actor);
   const url = new URL(stack.routerUrl);
-  const placed = await postJson(url, JSON.stringify({ query: PLACE_ORDER, variables: { input: { productId: PRODUCT, qty: 1 } } }), { authorization: `Bearer ${token}` }, agent);
-  const orderId = placed.body.data?.placeOrder?.id as string | undefined;
-  if (!orderId) throw new Error(`could not place the order the reads read: ${JSON.stringify(placed.body.errors ?? placed.body).slice(0, 200)}`);
+  // A busy machine may answer PAYMENT_UNAVAILABLE or time out: try again for up to 60 s.
+  let orderId: string | undefined;
+  for (const giveUpAt = Date.now() + 60_000; !orderId; ) {
+    const placed = await postJson(url, JSON.stringify({ query: PLACE_ORDER, variables: { input: { productId: PRODUCT, qty: 1 } } }), { authorization: `Bearer ${token}` }, agent);
+    orderId = placed.body.data?.placeOrder?.status === 'PAID' ? (placed.body.data.placeOrder.id as string) : undefined;
+    if (!orderId && Date.now() > giveUpAt) throw new Error(`could not place the order the reads read: ${JSON.stringify(placed.body.errors ?? placed.body).slice(0, 200)}`);
+    if (!orderId) await new Promise((res) => setTimeout(res, 500));
+  }
   const until = Date.now() + 30_000;
   for (;;) {
     const a = await postJson(url, JSON.stringify({ query: FEDERATED_READ, variables: { id: orderId } }), { authorization: `Bearer ${token}` }, agent);
@@ -263,8 +268,8 @@ async function measureReads(stack: RunningStack, plan: Plan, run: string, fromBu
   const agent = new Agent({ keepAlive: true });
   const orderId = await placeReadableOrder(stack, actor, agent);
   const each: Array<{ actor: Actor; orderId: string }> = [];
-  for (let i = 0; i < readers.length; i += 10) {
-    const ids = await Promise.all(readers.slice(i, i + 10).map((a) => placeReadableOrder(stack, a, agent)));
+  for (let i = 0; i < readers.length; i += 5) {
+    const ids = await Promise.all(readers.slice(i, i + 5).map((a) => placeReadableOrder(stack, a, agent)));
     ids.forEach((id, j) => each.push({ actor: readers[i + j], orderId: id }));
   }
   agent.destroy();
