@@ -355,10 +355,8 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
     if (!byKey) prefetchers.set(ctx, (byKey = new Map()));
     if (!byKey.has(key) && byKey.size < 10) {
       byKey.set(key, (c) => {
-        if (prefetching >= MAX_PREFETCH) return;
-        prefetching++;
-        const read = () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor).finally(() => prefetching--);
-        sharedRead(readKey(c, 0, scope, key), read, true);
+        // Every subscription of the scope registers this: the first one starts the read, the others find it (SharedReads.ahead).
+        reads.ahead(readKey(c, 0, scope, key), () => viaGateway(query, { ...variables, [ORDER_ID_VAR]: c.orderId }, ctx.actor));
       });
     }
     // The event is published after ordering committed, so the read normally shows it at once;
@@ -388,27 +386,13 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
    * because what a subgraph answers depends on who asks. The read runs as the first
    * subscriber's actor; every actor of the scope would get the same answer (accessScope).
    */
-  const inFlight = new Map<string, { read: Promise<GatewayResult>; claimed: boolean }>();
+  const reads = new SharedReads<GatewayResult>();
   const readKey = (c: OrderChange, attempt: number, scope: string, selectionKey: string) => `${c.orderId}@${c.version}|${attempt}|${scope}|${selectionKey}`;
-  /**
-   * The read for `key`, started now unless it is in flight or just done. A push counts the
-   * read as `gateway` when it is the first to use it (whether it started it or a prefetch
-   * did), `shared` after that: per change, scope and selection, one gateway and N − 1 shared.
-   */
-  function sharedRead(key: string, read: () => Promise<GatewayResult>, prefetched = false): Promise<GatewayResult> {
-    let entry = inFlight.get(key);
-    if (!entry) {
-      entry = { read: read(), claimed: false };
-      inFlight.set(key, entry);
-      // Kept briefly: subscribers of one event ask within milliseconds of each other.
-      const forget = () => void setTimeout(() => inFlight.delete(key), 1000).unref();
-      entry.read.then(forget, forget);
-    }
-    if (!prefetched) {
-      metrics?.orderReads.inc({ source: entry.claimed ? 'shared' : 'gateway' });
-      entry.claimed = true;
-    }
-    return entry.read;
+  /** A push's read (see SharedReads.get), counted as `gateway` by the first push that uses it, `shared` after that. */
+  function sharedRead(key: string, read: () => Promise<GatewayResult>): Promise<GatewayResult> {
+    const { result, first } = reads.get(key, read);
+    metrics?.orderReads.inc({ source: first ? 'gateway' : 'shared' });
+    return result;
   }
 
   /**
@@ -417,10 +401,9 @@ export function createSubscriptionEngine(deps: Omit<SubscriptionDeps, 'httpServe
    * previous one — reads in series, at most 1 / (read time) changes a second per scope. Each
    * subscription whose `order` needs a read registers, at its first push, how to read a change
    * for it; its live changes then start their (shared) read as they arrive. Bounded: at most
-   * MAX_PREFETCH reads started ahead at once (beyond, a change is read when its push gets to it).
+   * SharedReads' maxAhead reads started ahead at once (beyond, a change is read when its push gets to it).
    */
   const prefetchers = new WeakMap<object, Map<string, (c: OrderChange) => void>>();
-  let prefetching = 0;
   function prefetch(ctx: SubscriptionContext, c: OrderChange): void {
     for (const start of prefetchers.get(ctx)?.values() ?? []) start(c);
   }
@@ -523,8 +506,71 @@ function eventOnlySelection(info: GraphQLResolveInfo): Set<string> | undefined {
   return names;
 }
 
-/** Reads started ahead of their pushes at once, router-wide (see prefetch). */
-const MAX_PREFETCH = 64;
+/**
+ * The order reads of pushes, shared by key (order version, attempt, access scope, selection:
+ * see the engine's readKey; different scopes never share a key) and started ahead of their
+ * pushes (`ahead`). Router-wide, one per engine.
+ *
+ * - `get(key, read)`: the read for `key`, started now unless it is in flight or kept; `first`
+ *   tells whether this is the first push to use it (whoever started it).
+ * - `ahead(key, read)`: starts the read for `key` unless it is in flight or kept, or
+ *   `maxAhead` reads started ahead are still running; true when it started one. Only a read
+ *   actually started counts against `maxAhead`, and it stops counting when it settles.
+ * - A finished read stays `keptMs` (a failed one `failedKeptMs`, to be tried again soon):
+ *   subscribers of one event ask within milliseconds of each other, unless they are behind
+ *   (still pushing earlier changes) and reach a read started ahead later. The key holds the
+ *   order's version, so a kept read is still at least at its change's version. At most
+ *   `maxKept` reads are kept (the oldest go first).
+ */
+export class SharedReads<T> {
+  private readonly entries = new Map<string, { result: Promise<T>; claimed: boolean }>();
+  private runningAhead = 0;
+
+  constructor(private readonly o: { keptMs: number; failedKeptMs: number; maxKept: number; maxAhead: number } = { keptMs: 15_000, failedKeptMs: 1000, maxKept: 5000, maxAhead: 64 }) {}
+
+  get(key: string, read: () => Promise<T>): { result: Promise<T>; first: boolean } {
+    const entry = this.entries.get(key) ?? this.start(key, read);
+    const first = !entry.claimed;
+    entry.claimed = true;
+    return { result: entry.result, first };
+  }
+
+  ahead(key: string, read: () => Promise<T>): boolean {
+    if (this.entries.has(key) || this.runningAhead >= this.o.maxAhead) return false;
+    this.runningAhead++;
+    const settled = () => void this.runningAhead--;
+    this.start(key, read).result.then(settled, settled);
+    return true;
+  }
+
+  /** Reads started ahead and not settled yet. */
+  get aheadRunning(): number {
+    return this.runningAhead;
+  }
+
+  /** Reads in flight or kept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private start(key: string, read: () => Promise<T>): { result: Promise<T>; claimed: boolean } {
+    let result: Promise<T>;
+    try {
+      result = read();
+    } catch (e) {
+      result = Promise.reject(e);
+    }
+    const entry = { result, claimed: false };
+    this.entries.set(key, entry);
+    const forget = (ms: number) => () => void setTimeout(() => this.entries.get(key) === entry && this.entries.delete(key), ms).unref();
+    result.then(forget(this.o.keptMs), forget(this.o.failedKeptMs));
+    for (const old of this.entries.keys()) {
+      if (this.entries.size <= this.o.maxKept) break;
+      this.entries.delete(old);
+    }
+    return entry;
+  }
+}
 
 const pathKey = (p: GraphQLResolveInfo['path'] | undefined): string => (p ? `${pathKey(p.prev)}.${p.key}` : '');
 

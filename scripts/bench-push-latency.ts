@@ -48,6 +48,9 @@ const USAGE = `usage: npm run bench:push -- [options]
   --drain S          after the load, wait at most S s for the pushes still due     default 30
   --product ID       the ${BAKERY} product ordered                             default cake
   --database-url U   PostgreSQL server for throwaway databases                     default $DATABASE_URL, else embedded
+  --router-log-level L  the router's LOG_LEVEL: info (as deployed) or debug (one
+                     'order change' line per event, the hub's own arrival time)   default info
+  --start-timeout S  seconds each service may take to become ready (a busy machine) default 120
   --log-dir DIR      also write every service's output to DIR/<service>.log
   --verbose          echo every service's log lines
   --help`;
@@ -67,6 +70,8 @@ interface Options {
   databaseUrl?: string;
   logDir?: string;
   verbose: boolean;
+  routerLogLevel: 'info' | 'debug';
+  startTimeout: number;
 }
 
 function usageError(problems: string[]): never {
@@ -93,6 +98,8 @@ function parseOptions(argv: string[]): Options {
         product: { type: 'string', default: 'cake' },
         'database-url': { type: 'string' },
         'log-dir': { type: 'string' },
+        'router-log-level': { type: 'string', default: 'info' },
+        'start-timeout': { type: 'string', default: '120' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -127,7 +134,10 @@ function parseOptions(argv: string[]): Options {
     databaseUrl: values['database-url'] ?? process.env.DATABASE_URL,
     logDir: values['log-dir'] ? resolve(values['log-dir']) : undefined,
     verbose: values.verbose,
+    routerLogLevel: values['router-log-level'] === 'debug' ? 'debug' : 'info',
+    startTimeout: int('start-timeout', values['start-timeout'], 10, 3600),
   };
+  if (values['router-log-level'] !== 'info' && values['router-log-level'] !== 'debug') problems.push(`--router-log-level must be info or debug, got "${values['router-log-level']}"`);
   if (values.transport !== 'graphql-ws' && values.transport !== 'sse') problems.push(`--transport must be graphql-ws or sse, got "${values.transport}"`);
   if (o.quick) Object.assign(o, { duration: 5, warmup: 2, drain: 10 });
   if (!/^[\w-]{1,64}$/.test(o.product)) problems.push(`--product must be a product id such as "cake", got "${o.product}"`);
@@ -202,7 +212,11 @@ const rec = {
   occurredAt: new Map<string, number>(),
   /** When the NATS probe received each event (epoch ms). */
   natsAt: new Map<string, number>(),
-  /** When the router's hub logged each event (epoch ms, the router's own log time). */
+  /**
+   * When the router had each event (epoch ms): at --router-log-level debug the hub's own log
+   * time ('order change'); at info, when the probe subscriber (no `order`: pushed from the
+   * event, no read) received it — the hub plus one push's own cost, without the re-read.
+   */
   routerAt: new Map<string, number>(),
   pushErrors: new Map<string, number>(),
   /** One incomplete payload, as received, for the report. */
@@ -350,6 +364,44 @@ async function startNatsProbe(natsUrl: string): Promise<NatsConnection> {
     }
   })().catch(() => undefined);
   return nc;
+}
+
+/**
+ * The event probe: one more graphql-ws subscriber (not counted among the N) that asks only
+ * for the change's own fields, which the router pushes from the event without a read. Its
+ * receipt time is when the router had the event, as far as a client can tell, without the
+ * router's debug log (at info, as deployed). Used unless the router logs at debug.
+ */
+function startEventProbe(wsUrl: string, token: string): Subscriber {
+  let onConnected!: (ok: boolean) => void;
+  const connected = new Promise<boolean>((r) => (onConnected = r));
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+    connectionParams: { authorization: `Bearer ${token}` },
+    on: { connected: () => onConnected(true), closed: () => onConnected(false) },
+  });
+  const sub: Subscriber = { dispose: () => client.dispose(), connected, received: 0 };
+  const query = 'subscription EventProbe($storeId: ID!) { storeOrderStatusChanged(storeId: $storeId) { orderId status occurredAt } }';
+  client.subscribe(
+    { query, variables: { storeId: BAKERY } },
+    {
+      next: (v) => {
+        const at = Date.now();
+        const c = (v.data as { storeOrderStatusChanged?: { orderId: string; status: string } } | null)?.storeOrderStatusChanged;
+        if (!c) return;
+        sub.received++;
+        const key = keyOf(c.orderId, c.status);
+        if (!rec.routerAt.has(key)) rec.routerAt.set(key, at);
+      },
+      error: subscriptionError,
+      complete: () => undefined,
+    },
+  );
+  return sub;
 }
 
 /** The router's hub logs each event it receives at debug ('order change', with orderId and status). */
@@ -552,8 +604,13 @@ function report(o: Options, stack: RunningStack, m: Measurement, command: string
   out.push(row('  first → last subscriber of each event (fan-out)', spread));
   out.push('  the parts:');
   out.push(row('  committed → NATS delivered it (probe consumer)', natsLat));
-  out.push(row("  committed → router's hub has it (router log)", routerLat));
-  out.push(row("  router's hub → subscriber received (every push)", routerToClient));
+  if (o.routerLogLevel === 'debug') {
+    out.push(row("  committed → router's hub has it (router log)", routerLat));
+    out.push(row("  router's hub → subscriber received (every push)", routerToClient));
+  } else {
+    out.push(row('  committed → router pushed it from the event (probe)', routerLat));
+    out.push(row('  probe received → subscriber received (every push)', routerToClient));
+  }
   out.push('HTTP, ms (as this client saw them, through the router)');
   out.push(row('  placeOrder (PAID answers)', m.stats.placeMs));
   if (o.accept) out.push(row(`  acceptOrder (successful call; ${fmt(percentile([...m.stats.acceptAttempts].sort((a, b) => a - b), 50))} attempts at p50)`, m.stats.acceptMs));
@@ -566,6 +623,13 @@ function report(o: Options, stack: RunningStack, m: Measurement, command: string
   const total = Object.values(m.cpu).reduce((a, b) => a + b, 0) + m.benchCpuS;
   out.push(`CPU           during the load, share of one core: ${cpuParts.join(' · ')} · this client ${Math.round((100 * m.benchCpuS) / wall)} %`);
   out.push(`              all of them ${Math.round((100 * total) / wall)} % of ${cpus().length * 100} % (${cpus().length} cores; other sessions' processes not counted)`);
+  const routerCpuS = m.cpu.router;
+  if (routerCpuS !== undefined && measuredPushes.length) {
+    out.push(
+      `router CPU    ${fmt((routerCpuS * 1000) / measuredPushes.length)} ms per push received (${fmt((routerCpuS * 1000) / Math.max(1, expectedEvents.length))} ms per event of ${o.subscribers} pushes) — ` +
+        `everything the router did during the load, its placeOrder${o.accept ? '/acceptOrder' : ''} requests included`,
+    );
+  }
   out.push(`client        event-loop delay of this process (subscribers + load generator): p99 ${fmt(m.loopDelay.p99)} ms, max ${fmt(m.loopDelay.max)} ms`);
   out.push('');
   out.push(`timeline (${BUCKET_S} s buckets by the event's occurredAt)   events   pushes      p50      p95      p99`);
@@ -598,11 +662,12 @@ let isolated: IsolatedStack | undefined;
 let interrupted = false;
 let subscribers: Subscriber[] = [];
 let probe: NatsConnection | undefined;
+let eventProbe: Subscriber | undefined;
 
 async function cleanUp(): Promise<void> {
   stopLoad = true;
   disposing = true;
-  await Promise.all(subscribers.map((s) => s.dispose())).catch(() => undefined);
+  await Promise.all([...subscribers, ...(eventProbe ? [eventProbe] : [])].map((s) => s.dispose())).catch(() => undefined);
   await probe?.close().catch(() => undefined);
   await isolated?.stop();
 }
@@ -633,12 +698,14 @@ async function main(): Promise<void> {
     databaseUrl: o.databaseUrl,
     logDir: o.logDir,
     verbose: o.verbose,
-    // debug: the hub's one 'order change' line per event tells when the router had it.
-    routerEnv: { LOG_LEVEL: 'debug' },
+    startTimeoutMs: o.startTimeout * 1000,
+    // info, as deployed; at debug the hub's one 'order change' line per event tells when the
+    // router had it (else the event probe, startEventProbe, tells).
+    routerEnv: { LOG_LEVEL: o.routerLogLevel },
     // Payment answers at once (PAYMENT_LATENCY_MS unset); a generous timeout and bulkhead so that
     // a busy machine does not turn orders into PAYMENT_UNAVAILABLE: payment is not what is measured.
     contextEnv: (name) => (name === 'ordering' ? { PAYMENT_TIMEOUT_MS: '10000', PAYMENT_MAX_CONCURRENT: '200' } : undefined),
-    onLine: { router: onRouterLine },
+    onLine: o.routerLogLevel === 'debug' ? { router: onRouterLine } : undefined,
   });
   const stack = await isolated.start();
   if (interrupted) return;
@@ -668,6 +735,10 @@ async function main(): Promise<void> {
     await Promise.all(batch.map((s) => s.connected));
   }
   const connected = (await Promise.all(subscribers.map((s) => s.connected))).filter(Boolean).length;
+  if (o.routerLogLevel !== 'debug') {
+    eventProbe = startEventProbe(stack.wsUrl, await stack.token({ sub: `bench-${run}-probe`, role: 'store-staff', storeId: BAKERY }));
+    if (!(await eventProbe.connected)) say('the event probe could not connect: no "committed → router" split');
+  }
   say(`${connected} of ${o.subscribers} subscribers connected (${secondsSince(started)} s)`);
   if (connected === 0) throw new Error('no subscriber could connect: see the close reasons above (router log: --verbose)');
 

@@ -2,6 +2,7 @@
 // and their verdicts, the table, the reading of the push benchmark's report, the supergraph
 // copy the compared gateways run on and the process-tree CPU reading. The benchmark itself is
 // not part of `npm test` (minutes of load); `npm run bench -- --quick` is its smoke run.
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { treeCpuSeconds } from '../../scripts/lib/bench/cpu';
@@ -170,4 +171,23 @@ test('process-tree CPU: this process has used some; a pid that does not exist re
   // /proc counts in clock ticks (10 ms); the tree holds at least this process.
   expect(own).toBeGreaterThanOrEqual((usage.user + usage.system) / 1e6 - 0.05);
   expect(treeCpuSeconds(2 ** 22 + 12345)).toBeNaN();
+});
+
+test('process-tree CPU keeps the time of children that ended (the idle row read negative without it)', async () => {
+  // A shell (the "postmaster") runs a child that burns 0.4 s of CPU and exits, then waits on.
+  // The shell reaps the child: its time moves to the shell's cutime/cstime, which counts.
+  const burn = 'const t=process.cpuUsage();let x=0;while((u=>u.user+u.system)(process.cpuUsage(t))<4e5)x+=Math.sqrt(x+1);';
+  const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${burn}'; echo done; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((res, rej) => {
+      shell.stdout!.on('data', (d: Buffer) => d.toString().includes('done') && res());
+      shell.on('exit', () => rej(new Error('the shell ended early')));
+    });
+    // The burner is gone now; only the shell (now `sleep`, exec keeps its children's times) is alive.
+    const tree = treeCpuSeconds(shell.pid!);
+    // Counting living processes only gives the shell's few ms: below 0.1 s.
+    expect(tree).toBeGreaterThanOrEqual(0.4 - 0.02);
+  } finally {
+    shell.kill('SIGKILL');
+  }
 });

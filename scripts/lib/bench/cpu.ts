@@ -4,12 +4,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { clockTicks, cpuSeconds } from '../isolated-stack';
 
-/** [ppid, utime+stime in seconds] of one pid from /proc/<pid>/stat; undefined when it is gone. */
-function statOf(pid: number, ticks: number): { ppid: number; cpu: number } | undefined {
+/**
+ * One pid's CPU from /proc/<pid>/stat (proc(5)), in seconds: `cpu` = utime + stime (fields 14,
+ * 15), `reaped` = cutime + cstime (fields 16, 17: the time of its children that have exited
+ * and been waited for, their own reaped children included). Undefined when it is gone.
+ */
+function statOf(pid: number, ticks: number): { ppid: number; cpu: number; reaped: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (in parentheses, may hold spaces): f[0] is field 3 (state).
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks };
+    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks, reaped: (Number(f[13]) + Number(f[14])) / ticks };
   } catch {
     return undefined;
   }
@@ -25,14 +30,18 @@ function allPids(): number[] {
 }
 
 /**
- * CPU seconds (user + system) of `root` and all its living descendants, e.g. a PostgreSQL
- * postmaster and its backends. A child that exited between two readings is missing from the
- * later one (its time goes to the parent's cutime only after it is reaped, which this ignores),
- * so short-lived children make the figure a lower bound.
+ * CPU seconds (user + system) the process tree under `root` has used so far, e.g. a
+ * PostgreSQL postmaster and its backends: each living process's own time plus its exited,
+ * reaped children's (cutime + cstime). A backend that ends between two readings thus moves
+ * from its own stat line into its parent's cutime instead of vanishing, and the figure never
+ * goes down (without the reaped part an idle window with ending backends read negative).
+ * A child that exited but is not reaped yet (a zombie) still shows its own time. Children
+ * that a process does not wait for (reparented to init) are lost: PostgreSQL waits for all
+ * of its own. NaN when `root` is gone; 0 everywhere without /proc.
  */
 export function treeCpuSeconds(root: number): number {
   const ticks = clockTicks();
-  const stats = new Map<number, { ppid: number; cpu: number }>();
+  const stats = new Map<number, { ppid: number; cpu: number; reaped: number }>();
   for (const pid of allPids()) {
     const s = statOf(pid, ticks);
     if (s) stats.set(pid, s);
@@ -44,7 +53,8 @@ export function treeCpuSeconds(root: number): number {
   const todo = [root];
   while (todo.length) {
     const pid = todo.pop()!;
-    total += stats.get(pid)?.cpu ?? 0;
+    const s = stats.get(pid);
+    total += s ? s.cpu + s.reaped : 0;
     todo.push(...(children.get(pid) ?? []));
   }
   return total;

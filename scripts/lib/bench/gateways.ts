@@ -34,18 +34,35 @@ export interface GatewayUnderTest {
   url: string;
   /** Headers that make the request the customer's: a bearer JWT (router) or the actor header (the others). */
   headers: Record<string, string>;
+  /**
+   * The same for one of the `others` identities startGateways was given (the many-identities
+   * reads); throws for an actor it was not given (the router's tokens are signed up front).
+   */
+  headersOf: (actor: Actor) => Record<string, string>;
   /** Process name in stack.pids(). */
   process: string;
 }
 
-/** Starts the plain gateway and Hive Gateway (deduplication on and off) beside the stack's router. */
-export async function startGateways(stack: RunningStack, actor: Actor, fromBuild: boolean): Promise<GatewayUnderTest[]> {
+/**
+ * Starts the plain gateway and Hive Gateway (deduplication on and off) beside the stack's
+ * router. `actor` is the identity of the identical-request reads; `others` the identities of
+ * the many-identities reads (each gateway's `headersOf`).
+ */
+export async function startGateways(stack: RunningStack, actor: Actor, fromBuild: boolean, others: Actor[] = []): Promise<GatewayUnderTest[]> {
   const supergraph = supergraphFor(stack);
   process.once('exit', () => rmSync(dirname(supergraph), { recursive: true, force: true }));
   const routerToken = stack.envOf('router').ROUTER_TOKEN;
   const base = { ...process.env, SUPERGRAPH_PATH: supergraph, ...(routerToken ? { ROUTER_TOKEN: routerToken } : {}) };
   const asActor = { [`x-ordergraph-actor`]: encodeActor(actor) };
-  const out: GatewayUnderTest[] = [{ name: 'ordergraph router', url: stack.routerUrl, headers: { authorization: `Bearer ${await stack.token(actor)}` }, process: 'router' }];
+  const actorHeaders = (a: Actor) => ({ [`x-ordergraph-actor`]: encodeActor(a) });
+  const tokens = new Map<string, string>();
+  for (const a of [actor, ...others]) tokens.set(a.sub, await stack.token(a));
+  const bearerOf = (a: Actor) => {
+    const t = tokens.get(a.sub);
+    if (!t) throw new Error(`no token signed for ${a.sub}`);
+    return { authorization: `Bearer ${t}` };
+  };
+  const out: GatewayUnderTest[] = [{ name: 'ordergraph router', url: stack.routerUrl, headers: bearerOf(actor), headersOf: bearerOf, process: 'router' }];
   const specs = [
     { name: 'plain @apollo/gateway', process: 'plain-gateway', entry: 'scripts/lib/bench/plain-gateway', env: {} },
     { name: 'Hive Gateway (dedupe on)', process: 'hive-dedupe', entry: 'scripts/lib/bench/hive-gateway', env: { DEDUPE: 'on' } },
@@ -57,7 +74,7 @@ export async function startGateways(stack: RunningStack, actor: Actor, fromBuild
     const ready = () =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...asActor }, body: '{"query":"{ __typename }"}', signal: AbortSignal.timeout(2000) }).then((r) => r.ok);
     await stack.startProcess(s.process, entryArgs(s.entry, fromBuild), { ...base, ...s.env, PORT: String(port) }, ready);
-    out.push({ name: s.name, url, headers: asActor, process: s.process });
+    out.push({ name: s.name, url, headers: asActor, headersOf: actorHeaders, process: s.process });
   }
   return out;
 }
@@ -75,14 +92,23 @@ export interface ReadFigures {
   firstError?: string;
 }
 
+/** Who reads what in compareReads: one identity and order for every client, or one per client. */
+export type Readers = { orderId: string } | { each: Array<{ actor: Actor; orderId: string }> };
+
 /**
  * `rounds` interleaved rounds of `seconds` each per gateway, `concurrency` clients reading
- * `query` for order `orderId`. Every answer must carry the order (else it counts as an error).
+ * `query`. `readers`: `{ orderId }` — every client sends the identical request as the
+ * gateway's one identity (what in-flight deduplication is for); `{ each }` — client w reads
+ * `each[w % n].orderId` as `each[w % n].actor` (with one entry per client, no two requests
+ * in flight are the same, so nothing can be deduplicated). Every answer must carry the order
+ * it asked for (else it counts as an error).
  */
-export async function compareReads(stack: RunningStack, gateways: GatewayUnderTest[], query: string, orderId: string, o: { rounds: number; seconds: number; concurrency: number }): Promise<ReadFigures[]> {
+export async function compareReads(stack: RunningStack, gateways: GatewayUnderTest[], query: string, readers: Readers, o: { rounds: number; seconds: number; concurrency: number }): Promise<ReadFigures[]> {
   const per = new Map<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[]; errors: number; firstError?: string }>();
   for (const g of gateways) per.set(g.name, { rps: [], p50: [], p99: [], cpu: [], errors: 0 });
-  const body = JSON.stringify({ query, variables: { id: orderId } });
+  const clients = 'each' in readers ? readers.each : [{ actor: undefined, orderId: readers.orderId }];
+  if (!clients.length) throw new Error('compareReads: no readers');
+  const bodies = clients.map((c) => JSON.stringify({ query, variables: { id: c.orderId } }));
   for (let round = 0; round < o.rounds; round++) {
     for (const g of gateways) {
       const pid = stack.pids()[g.process];
@@ -91,8 +117,8 @@ export async function compareReads(stack: RunningStack, gateways: GatewayUnderTe
         url: g.url,
         concurrency: o.concurrency,
         durationMs: o.seconds * 1000,
-        request: () => ({ body, headers: g.headers }),
-        onSuccess: (b) => (b.data?.order?.id === orderId ? true : undefined),
+        request: (w) => ({ body: bodies[w % clients.length], headers: clients[w % clients.length].actor ? g.headersOf(clients[w % clients.length].actor!) : g.headers }),
+        onSuccess: (b, _at, _ms, w) => (b.data?.order?.id === clients[w % clients.length].orderId ? true : undefined),
       });
       const c1 = cpuSeconds({ g: pid }).g;
       const f = per.get(g.name)!;

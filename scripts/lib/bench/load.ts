@@ -57,8 +57,8 @@ export interface ClosedLoopOptions<T> {
   durationMs: number;
   /** The request client `worker` sends as its `n`-th (both from 0). */
   request: (worker: number, n: number) => { body: string; headers: Record<string, string> };
-  /** What to keep of a successful answer (no GraphQL error, HTTP 200); undefined: the answer was not the expected one (counted as "UNEXPECTED"). */
-  onSuccess?: (body: GqlAnswer, at: number, ms: number) => T | undefined;
+  /** What to keep of a successful answer (no GraphQL error, HTTP 200) of client `worker`; undefined: the answer was not the expected one (counted as "UNEXPECTED"). */
+  onSuccess?: (body: GqlAnswer, at: number, ms: number, worker: number) => T | undefined;
 }
 
 export interface ClosedLoopResult<T> {
@@ -93,7 +93,7 @@ export async function closedLoop<T>(o: ClosedLoopOptions<T>): Promise<ClosedLoop
         bump(errors, code);
         continue;
       }
-      const k = o.onSuccess ? o.onSuccess(a.body, Date.now(), a.ms) : undefined;
+      const k = o.onSuccess ? o.onSuccess(a.body, Date.now(), a.ms, w) : undefined;
       if (o.onSuccess && k === undefined) {
         bump(errors, 'UNEXPECTED');
         continue;

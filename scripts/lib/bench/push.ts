@@ -33,7 +33,7 @@ export function parsePushReport(text: string): Omit<PushFigures, 'command'> | un
 
 /** `subscribers` × `rate` events/s for `seconds`, through scripts/bench-push-latency.ts. */
 export function measurePush(o: { subscribers: number; rate: number; seconds: number; warmup: number; drain: number; databaseUrl?: string; fromBuild: boolean; verbose: boolean }): Promise<PushFigures> {
-  const args = ['--subscribers', String(o.subscribers), '--rate', String(o.rate), '--duration', String(o.seconds), '--warmup', String(o.warmup), '--drain', String(o.drain)];
+  const args = ['--subscribers', String(o.subscribers), '--rate', String(o.rate), '--duration', String(o.seconds), '--warmup', String(o.warmup), '--drain', String(o.drain), '--start-timeout', '400'];
   if (o.databaseUrl) args.push('--database-url', o.databaseUrl);
   const command = `npm run bench:push -- ${args.map((a) => (a === o.databaseUrl ? '<url>' : a)).join(' ')}`;
   return new Promise((resolve) => {
