@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../platform/ids';
 import { DomainError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
@@ -69,7 +69,7 @@ export async function placeOrder(deps: OrderingDeps, caller: PlaceOrderCaller | 
       let order: Order;
       try {
         const pending: PendingOrder = {
-          id: randomUUID(),
+          id: newId(),
           customerId: cmd.customerId,
           productId: product.id,
           productName: product.name,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../platform/ids';
 import type { EventData } from '../../platform/events';
 import { addToOutbox } from '../../platform/outbox';
 import type { OrderCancelled } from '../ordering/contracts';
@@ -26,7 +26,7 @@ export async function cancelPaymentOf(tx: PaymentTx, o: EventData<typeof OrderCa
   let payment: Payment;
   let refunded = 0;
   if (!existing) {
-    payment = await tx.payment.create({ data: { id: randomUUID(), orderId: o.orderId, customerId: o.customerId, amount: 0, status: 'CANCELLED', refundedAt: now } });
+    payment = await tx.payment.create({ data: { id: newId(), orderId: o.orderId, customerId: o.customerId, amount: 0, status: 'CANCELLED', refundedAt: now } });
   } else if (existing.status === 'VOIDED') {
     payment = existing;
   } else {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../platform/ids';
 import { z } from 'zod';
 import { addToOutbox, outboxRow } from '../../platform/outbox';
 import { PAYMENT_METHODS, PaymentApproved, PaymentVoided } from './contracts';
@@ -34,7 +34,7 @@ export async function approve(db: PaymentDb, req: ApproveRequest): Promise<Appro
   const decide = (p: Payment): ApproveResult =>
     // VOIDED or CANCELLED: the order must never be charged (again).
     p.status === 'APPROVED' ? { ok: true, payment: p } : { ok: false, code: 'PAYMENT_DECLINED', message: `Order ${req.orderId} was cancelled at payment.` };
-  const id = randomUUID();
+  const id = newId();
   const event = outboxRow(PaymentApproved, { paymentId: id, orderId: req.orderId, customerId: req.customerId, amount: req.amount }, { correlationId: req.orderId });
   const now = new Date();
   const [inserted] = await db.$queryRaw<Payment[]>`
@@ -74,7 +74,7 @@ function voidOnce(db: PaymentDb, orderId: string): Promise<Payment> {
       p = await tx.payment.findUniqueOrThrow({ where: { id: existing.id } });
       if (count === 0) return p;
     } else {
-      p = await tx.payment.create({ data: { id: randomUUID(), orderId, customerId: UNKNOWN_CUSTOMER, amount: 0, status: 'VOIDED' } });
+      p = await tx.payment.create({ data: { id: newId(), orderId, customerId: UNKNOWN_CUSTOMER, amount: 0, status: 'VOIDED' } });
     }
     await addToOutbox(tx, PaymentVoided, { paymentId: p.id, orderId, wasCharged: Boolean(existing) }, { correlationId: orderId });
     return p;
