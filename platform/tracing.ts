@@ -326,6 +326,20 @@ export function traceTransactions<D extends { $transaction: (...args: any[]) => 
   return db;
 }
 
+/**
+ * Runs `fn`, one SQL statement that is a transaction of its own (a state change and its outbox
+ * row in one statement: placeOrder's hot path, issue 13), in the same CLIENT span
+ * `db.transaction` that `traceTransactions` gives every `$transaction`, with
+ * `db.operation.name` and `db.collection.name` (OpenTelemetry database conventions) naming the
+ * statement. Build the outbox row inside `fn`, so its `create <subject>` PRODUCER span is the
+ * transaction's child as with `addToOutbox`. With tracing off, `fn()` only.
+ */
+export function traceStatement<T>(service: string, system: string, statement: { operation: string; table: string }, fn: () => Promise<T>): Promise<T> {
+  if (!provider) return fn();
+  const attributes = { 'db.system.name': system, 'ordergraph.context': service, 'db.operation.name': statement.operation, 'db.collection.name': statement.table };
+  return inSpan(tracerFor(service), 'db.transaction', { kind: SpanKind.CLIENT, attributes }, context.active(), () => fn());
+}
+
 // ---- events: outbox row → NATS message → consumers ----
 
 /** The W3C trace context as stored with an event (inside the stored envelope) and sent as NATS headers. */

@@ -4,7 +4,7 @@ import type { Logger } from '../../platform/logger';
 import { findKeyed, keyedCall, runOnce, type KeyedCall } from '../../platform/idempotency';
 import { outboxRow, type OutboxRelay } from '../../platform/outbox';
 import type { RawSql } from '../../platform/database';
-import { tagCase } from '../../platform/tracing';
+import { tagCase, traceStatement } from '../../platform/tracing';
 import { OrderPlaced, OrderStatusChanged } from './contracts';
 import type { CatalogProduct, Order, OrderingDb, OrderingTx } from './db';
 import type { ApproveFailure, PaymentClient, PaymentPermit } from './payment-client';
@@ -235,37 +235,39 @@ async function insertPending(sql: RawSql, o: PendingOrder): Promise<Order> {
 export async function settlePaid(deps: Pick<OrderingDeps, 'db' | 'relay'>, order: Order, paymentId: string, causationId: string | null): Promise<Order> {
   assertTransition(order.status as OrderStatus, 'PAID');
   const version = order.version + 1;
-  const now = new Date();
-  const event = outboxRow(
-    OrderPlaced,
-    {
-      orderId: order.id,
-      customerId: order.customerId,
-      productId: order.productId,
-      productName: order.productName,
-      storeId: order.storeId,
-      qty: order.qty,
-      unitPrice: order.unitPrice,
-      amount: order.amount,
-      paymentId,
-      status: 'PAID',
-      version,
-      placedAt: now.toISOString(),
-      paymentMethod: order.paymentMethod as PaymentMethod,
-      deliveryAddress: order.deliveryAddress,
-    },
-    { correlationId: order.id, causationId },
-  );
-  const [paid] = await deps.db.$queryRaw<Order[]>`
-    WITH u AS (
-      UPDATE "Order" SET "status" = 'PAID', "paymentId" = ${paymentId}, "version" = ${version}, "updatedAt" = ${now}
-      WHERE "id" = ${order.id} AND "status" = 'PENDING' AND "version" = ${order.version}
-      RETURNING *
-    ), o AS (
-      INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
-      SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
-    )
-    SELECT * FROM u`;
+  const [paid] = await traceStatement('ordering', 'postgresql', { operation: 'UPDATE', table: 'Order' }, () => {
+    const now = new Date();
+    const event = outboxRow(
+      OrderPlaced,
+      {
+        orderId: order.id,
+        customerId: order.customerId,
+        productId: order.productId,
+        productName: order.productName,
+        storeId: order.storeId,
+        qty: order.qty,
+        unitPrice: order.unitPrice,
+        amount: order.amount,
+        paymentId,
+        status: 'PAID',
+        version,
+        placedAt: now.toISOString(),
+        paymentMethod: order.paymentMethod as PaymentMethod,
+        deliveryAddress: order.deliveryAddress,
+      },
+      { correlationId: order.id, causationId },
+    );
+    return deps.db.$queryRaw<Order[]>`
+      WITH u AS (
+        UPDATE "Order" SET "status" = 'PAID', "paymentId" = ${paymentId}, "version" = ${version}, "updatedAt" = ${now}
+        WHERE "id" = ${order.id} AND "status" = 'PENDING' AND "version" = ${order.version}
+        RETURNING *
+      ), o AS (
+        INSERT INTO "OutboxEvent" ("id", "subject", "stream", "payload", "correlationId")
+        SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM u
+      )
+      SELECT * FROM u`;
+  });
   if (!paid) throw new Error(`order ${order.id} is no longer PENDING at version ${order.version}: not marked PAID`);
   deps.relay.notify();
   return paid;

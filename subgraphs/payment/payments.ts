@@ -1,6 +1,7 @@
 import { newId } from '../../platform/ids';
 import { z } from 'zod';
 import { addToOutbox, outboxRow } from '../../platform/outbox';
+import { traceStatement } from '../../platform/tracing';
 import { PAYMENT_METHODS, PaymentApproved, PaymentVoided } from './contracts';
 import type { Payment, PaymentDb } from './db';
 
@@ -35,9 +36,10 @@ export async function approve(db: PaymentDb, req: ApproveRequest): Promise<Appro
     // VOIDED or CANCELLED: the order must never be charged (again).
     p.status === 'APPROVED' ? { ok: true, payment: p } : { ok: false, code: 'PAYMENT_DECLINED', message: `Order ${req.orderId} was cancelled at payment.` };
   const id = newId();
-  const event = outboxRow(PaymentApproved, { paymentId: id, orderId: req.orderId, customerId: req.customerId, amount: req.amount }, { correlationId: req.orderId });
-  const now = new Date();
-  const [inserted] = await db.$queryRaw<Payment[]>`
+  const [inserted] = await traceStatement('payment', 'postgresql', { operation: 'INSERT', table: 'Payment' }, () => {
+    const event = outboxRow(PaymentApproved, { paymentId: id, orderId: req.orderId, customerId: req.customerId, amount: req.amount }, { correlationId: req.orderId });
+    const now = new Date();
+    return db.$queryRaw<Payment[]>`
     WITH p AS (
       INSERT INTO "Payment" ("id", "orderId", "customerId", "amount", "method", "status", "createdAt", "updatedAt")
       VALUES (${id}, ${req.orderId}, ${req.customerId}, ${req.amount}, ${req.method}::"PaymentMethod", 'APPROVED', ${now}, ${now})
@@ -48,6 +50,7 @@ export async function approve(db: PaymentDb, req: ApproveRequest): Promise<Appro
       SELECT ${event.id}, ${event.subject}, ${event.stream}, ${event.payload}::jsonb, ${event.correlationId} FROM p
     )
     SELECT * FROM p`;
+  });
   if (inserted) return { ok: true, payment: inserted };
   return decide(await db.payment.findUniqueOrThrow({ where: { orderId: req.orderId } }));
 }

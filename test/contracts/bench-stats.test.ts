@@ -2,7 +2,6 @@
 // and their verdicts, the table, the reading of the push benchmark's report, the supergraph
 // copy the compared gateways run on and the process-tree CPU reading. The benchmark itself is
 // not part of `npm test` (minutes of load); `npm run bench -- --quick` is its smoke run.
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { treeCpuSeconds } from '../../scripts/lib/bench/cpu';
@@ -12,6 +11,7 @@ import { medianOfRounds, type PlacePhase } from '../../scripts/lib/bench/orders'
 import { parsePushReport } from '../../scripts/lib/bench/push';
 import { atLeast, atMost, fmt, formatCounts, median, meets, percentile, ratio, renderTable, TARGETS, verdict, type Row } from '../../scripts/lib/bench/stats';
 import type { RunningStack } from '../../scripts/lib/isolated-stack';
+import { spawnChild } from '../support/children';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -177,7 +177,7 @@ test('process-tree CPU keeps the time of children that ended (the idle row read 
   // A shell (the "postmaster") runs a child that burns 0.4 s of CPU and exits, then waits on.
   // The shell reaps the child: its time moves to the shell's cutime/cstime, which counts.
   const burn = 'const t=process.cpuUsage();let x=0;while((u=>u.user+u.system)(process.cpuUsage(t))<4e5)x+=Math.sqrt(x+1);';
-  const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${burn}'; echo done; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const shell = spawnChild('sh', ['-c', `"${process.execPath}" -e '${burn}'; echo done; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((res, rej) => {
       shell.stdout!.on('data', (d: Buffer) => d.toString().includes('done') && res());
