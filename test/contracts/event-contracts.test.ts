@@ -7,6 +7,7 @@ import type { Policy } from '../../platform/consumer';
 import { baseEnvSchema, parseEnv } from '../../platform/config';
 import type { RawSql } from '../../platform/database';
 import { createEnvelope, parseEvent, type Envelope, type EventContract } from '../../platform/events';
+import { PermanentError } from '../../platform/errors';
 import { createLogger } from '../../platform/logger';
 import type { ContextParts, ContextSpec } from '../../platform/service';
 import * as catalogContracts from '../../subgraphs/catalog/contracts';
@@ -28,6 +29,7 @@ import {
   rememberProducts,
 } from '../../subgraphs/ordering/policies';
 import { cancelOnOrderCancelled } from '../../subgraphs/payment/policies';
+import { StaleOrder } from '../../subgraphs/ordering/orders';
 import { orderingSpec } from '../../subgraphs/ordering/service';
 import * as paymentContracts from '../../subgraphs/payment/contracts';
 import { paymentSpec } from '../../subgraphs/payment/service';
@@ -75,6 +77,9 @@ const orderId = '0b6f1d0e-6c1e-4f7e-9d55-3a2f8c1b9e01';
 const placedAt = '2026-11-21T09:30:00.000Z';
 const cake = catalogSeed[0].products.find((p) => p.id === 'cake')!;
 
+/** A use's answers, fresh for each run. */
+const answersOf = (use: { answers?: Record<string, Answer> | (() => Record<string, Answer>) }) => (typeof use.answers === 'function' ? use.answers() : use.answers);
+
 /** A realistic event of each kind, as its producer builds it (validated by createEnvelope against the producer's schema). */
 const samples = {
   productAdded: () => createEnvelope(catalogContracts.ProductAdded, { productId: cake.id, storeId: catalogSeed[0].id, name: cake.name, price: cake.price }, { correlationId: cake.id }),
@@ -100,6 +105,9 @@ const samples = {
         status: 'PAID',
         version: 2,
         placedAt,
+        // Ordering always writes these now (optional in the contract for events written before them).
+        paymentMethod: 'CREDIT_CARD',
+        deliveryAddress: '1 Bakery Lane, Apt 2',
       },
       { correlationId: orderId },
     ),
@@ -111,21 +119,42 @@ const samples = {
     ),
 };
 
+/** What a handler asked of its transaction: a model call (args), or a raw statement (its bound values, and its SQL). */
+type Call = { op: string; args: any; sql?: string };
+/** A canned answer: a model call's gets its args; a raw statement's gets its bound values and its SQL (see {@link sqlText}). */
+type Answer = (args: any, sql?: string) => unknown;
+
+/**
+ * A raw statement's SQL as one line: whitespace runs are one space, and each bound value of a
+ * tagged template is a numbered placeholder ($1 is the first value, as PostgreSQL numbers them).
+ */
+const sqlText = (strings: readonly string[]) =>
+  strings
+    .map((s, i) => (i === 0 ? s : `$${i}${s}`))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+
 /** A transaction that records what a handler asks of it and answers with canned rows. */
-function recordingTx(answers: Record<string, (args: any, sql?: string) => unknown> = {}) {
-  const calls: Array<{ op: string; args: unknown }> = [];
+function recordingTx(answers: Record<string, Answer> = {}) {
+  const calls: Call[] = [];
+  const raw = (op: string, sql: string, values: unknown[]) => {
+    calls.push({ op, args: values, sql });
+    // A raw answer may depend on the statement: (values, the SQL with its numbered placeholders).
+    const answer = answers[op];
+    return Promise.resolve(answer ? answer(values, sql) : op.startsWith('$executeRaw') ? 1 : []);
+  };
   const tx = new Proxy(
     {},
     {
       get(_t, model: string | symbol) {
         if (typeof model !== 'string' || model === 'then') return undefined;
         if (model === '$executeRaw' || model === '$queryRaw') {
-          return (sql: TemplateStringsArray, ...values: unknown[]) => {
-            calls.push({ op: model, args: values });
-            // A raw answer may depend on the statement: (values, the SQL with its parameters as $).
-            const answer = answers[model];
-            return Promise.resolve(answer ? answer(values, sql.join('$')) : model === '$executeRaw' ? 1 : []);
-          };
+          return (sql: TemplateStringsArray, ...values: unknown[]) => raw(model, sqlText(sql), values);
+        }
+        // The unsafe forms take the SQL as a string, with its own placeholders ($1 ... in PostgreSQL).
+        if (model === '$executeRawUnsafe' || model === '$queryRawUnsafe') {
+          return (sql: string, ...values: unknown[]) => raw(model, sqlText([sql]), values);
         }
         return new Proxy(
           {},
@@ -145,6 +174,79 @@ function recordingTx(answers: Record<string, (args: any, sql?: string) => unknow
   return { tx: tx as RawSql, calls };
 }
 
+/**
+ * The value a raw statement binds at the placeholder that the pattern's first group captures
+ * (write it as `\$(\d+)` where the statement has the value): e.g. `bound(c, /SET "status" = \$(\d+)/)`.
+ * Fails when the statement has no such clause.
+ */
+function bound(call: Pick<Call, 'args' | 'sql'>, pattern: RegExp): any {
+  const m = pattern.exec(call.sql ?? '');
+  if (!m) throw new Error(`${pattern} is not in the statement: ${call.sql}`);
+  return call.args[Number(m[1]) - 1];
+}
+
+/** Splits a SQL list at its top-level commas (not inside parentheses or quotes), up to where the list ends. */
+function sqlList(sql: string, from: number, endsAt: (rest: string) => boolean): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = from;
+  for (let i = from; i < sql.length; i++) {
+    const ch = sql[i];
+    if (quote) {
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (depth === 0 && endsAt(sql.slice(i))) {
+      items.push(sql.slice(start, i).trim());
+      return items;
+    } else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      items.push(sql.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  throw new Error(`unterminated list in: ${sql}`);
+}
+
+/**
+ * What a raw `INSERT INTO "table" (columns) VALUES (...)` or `... SELECT ... FROM` writes, column
+ * by column: the bound value where the statement binds one (`$n`, `$n::type`), else the SQL of
+ * the expression (`now()`, `'PENDING'`, `r.value ->> '$.id'`). The table may be anywhere in the
+ * statement (a CTE's insert).
+ */
+function inserted(call: Pick<Call, 'args' | 'sql'>, table: string): Record<string, unknown> {
+  const sql = call.sql ?? '';
+  const head = `INSERT INTO "${table}" (`;
+  const at = sql.indexOf(head);
+  if (at < 0) throw new Error(`no INSERT INTO "${table}" in: ${sql}`);
+  const columns = sqlList(sql, at + head.length, (rest) => rest.startsWith(')')).map((c) => c.replace(/^"|"$/g, ''));
+  const after = sql.indexOf(')', at + head.length) + 1;
+  const rest = sql.slice(after).trimStart();
+  const offset = sql.length - rest.length;
+  const exprs = rest.startsWith('VALUES (')
+    ? sqlList(sql, offset + 'VALUES ('.length, (r) => r.startsWith(')'))
+    : rest.startsWith('SELECT ')
+      ? sqlList(sql, offset + 'SELECT '.length, (r) => r.startsWith(' FROM '))
+      : [];
+  expect(exprs).toHaveLength(columns.length);
+  return Object.fromEntries(
+    columns.map((c, i) => {
+      const p = /^\$(\d+)(?:::.+)?$/.exec(exprs[i]);
+      return [c, p ? call.args[Number(p[1]) - 1] : exprs[i]];
+    }),
+  );
+}
+
+/**
+ * Every outbox row the handler wrote, whether by addToOutbox (its own INSERT) or folded into
+ * the statement that makes the state change (a CTE): the "OutboxEvent" columns as bound.
+ */
+const outboxRows = (calls: Call[]) =>
+  calls.filter((c) => c.sql !== undefined && c.sql.includes('INSERT INTO "OutboxEvent"')).map((c) => inserted(c, 'OutboxEvent') as Record<string, string>);
+
 /** Paths in what a handler wrote that hold undefined, NaN or an invalid date: a field it reads that the event did not carry. */
 function holes(v: unknown, path = '$'): string[] {
   if (v === undefined) return [path];
@@ -162,12 +264,93 @@ interface Use {
   /** The export name in subgraphs/<producer>/contracts.ts. */
   contract: string;
   sample: () => Envelope;
-  answers?: Record<string, (args: any, sql?: string) => unknown>;
+  /** Canned answers; a function makes fresh ones for each run (answers that hold state, like ordering's order). */
+  answers?: Record<string, Answer> | (() => Record<string, Answer>);
   /** What the handler must have done with the event. */
-  effect(calls: Array<{ op: string; args: any }>, env: Envelope<any>): void;
+  effect(calls: Call[], env: Envelope<any>): void;
 }
 
-const orderRow = { id: orderId, customerId: 'c-1', status: 'PAID', version: 2 };
+/** Ordering's "Order" row as `SELECT *` answers it (prisma/ordering/schema.prisma). */
+const orderRow = (status: string, version: number, storeId: string) => ({
+  id: orderId,
+  customerId: 'c-1',
+  productId: 'cake',
+  productName: 'cake',
+  storeId,
+  qty: 2,
+  unitPrice: 25000,
+  amount: 50000,
+  status,
+  paymentMethod: 'CREDIT_CARD',
+  deliveryAddress: null,
+  paymentId: '9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d',
+  rejectionCode: null,
+  voidPending: false,
+  cancellationReason: null,
+  cancellationFailure: null,
+  version,
+  createdAt: new Date('2026-11-21T09:30:00.000Z'),
+  updatedAt: new Date('2026-11-21T09:30:00.000Z'),
+});
+
+/** ordering's read of an order (orders.ts orderById). */
+const orderRead = /^SELECT \* FROM "Order" WHERE "id" = \$1$/;
+
+/**
+ * Ordering's database holding one order in `status` at `version`, for its raw statements: the
+ * read answers the row; moveTo's UPDATE (with its outbox row, one statement) changes it only when
+ * its guard names the order and the version it holds, and answers the row as written — else no
+ * row, as PostgreSQL would (moveTo then throws StaleOrder). Each move moves the version on.
+ */
+const orderingAnswers = (status: string, version: number, storeId = 'mario-pizzeria'): Record<string, Answer> => {
+  let row: Record<string, unknown> = orderRow(status, version, storeId);
+  return {
+    $queryRaw: (values: unknown[], sql?: string) => {
+      const call = { args: values, sql };
+      if (orderRead.test(sql ?? '')) return values[0] === row.id ? [row] : [];
+      if (/^WITH u AS \( UPDATE "Order" SET /.test(sql ?? '')) {
+        if (bound(call, /WHERE "id" = \$(\d+)/) !== row.id || bound(call, /AND "version" = \$(\d+)/) !== row.version) return [];
+        row = {
+          ...row,
+          status: bound(call, /SET "status" = \$(\d+)::"OrderStatus"/),
+          version: bound(call, /::"OrderStatus", "version" = \$(\d+)/),
+          updatedAt: bound(call, /"updatedAt" = \$(\d+)/),
+          cancellationReason: bound(call, /"cancellationReason" = CASE WHEN \$(\d+)::boolean/)
+            ? bound(call, /THEN \$(\d+)::text ELSE "cancellationReason"/)
+            : row.cancellationReason,
+          cancellationFailure: bound(call, /"cancellationFailure" = CASE WHEN \$(\d+)::boolean/)
+            ? bound(call, /THEN \$(\d+)::text ELSE "cancellationFailure"/)
+            : row.cancellationFailure,
+        };
+        return [row];
+      }
+      throw new Error(`ordering answers no such statement: ${sql}`);
+    },
+  };
+};
+
+/**
+ * The status moves a handler made, as [previous, status, version] from the OrderStatusChanged
+ * each wrote. Each move is one statement: the order's UPDATE, guarded by the order's id and the
+ * version read, and the outbox row inserted from the updated row only (no event without its
+ * change); the row's new status and version are the ones its event announces, caused by `env`.
+ */
+const statusChangesIn = (calls: Call[], env: Envelope<any>) =>
+  calls
+    .filter((c) => c.sql?.includes('UPDATE "Order"'))
+    .map((c) => {
+      expect(c.op).toBe('$queryRaw');
+      expect(c.sql).toMatch(/^WITH u AS \( UPDATE "Order" SET .* RETURNING \* \), o AS \( INSERT INTO "OutboxEvent" \(.*\) SELECT .* FROM u \) SELECT \* FROM u$/);
+      const [row] = outboxRows([c]);
+      expect(row).toMatchObject({ subject: orderingContracts.OrderStatusChanged.subject, stream: orderingContracts.OrderStatusChanged.stream, correlationId: orderId });
+      const written = parseEvent(orderingContracts.OrderStatusChanged, row.payload);
+      expect(written).toMatchObject({ id: row.id, correlationId: orderId, causationId: env.id, data: { orderId, customerId: 'c-1' } });
+      expect(bound(c, /SET "status" = \$(\d+)::"OrderStatus"/)).toBe(written.data.status);
+      expect(bound(c, /::"OrderStatus", "version" = \$(\d+)/)).toBe(written.data.version);
+      expect(bound(c, /WHERE "id" = \$(\d+)/)).toBe(orderId);
+      expect(bound(c, /AND "version" = \$(\d+)/)).toBe(written.data.version - 1);
+      return [written.data.previousStatus, written.data.status, written.data.version];
+    });
 
 const uses: Use[] = [
   {
@@ -195,19 +378,19 @@ const uses: Use[] = [
     producer: 'delivery',
     contract: 'DeliveryAccepted',
     sample: samples.deliveryAccepted,
-    answers: {
-      'order.findUnique': () => orderRow,
-      'order.update': ({ data }) => ({ ...orderRow, status: data.status, version: 3, updatedAt: new Date('2026-11-21T09:35:14.000Z') }),
-    },
+    answers: () => orderingAnswers('PAID', 2, 'sunrise-bakery'),
     effect(calls, env) {
-      expect(calls.map((c) => c.op)).toEqual(['order.findUnique', 'order.update', '$executeRaw']);
-      expect(calls[0].args).toEqual({ where: { id: env.data.orderId } });
-      expect(calls[1].args.data.status).toBe('CONFIRMED');
-      // OrderStatusChanged goes to the outbox in the handler's transaction, caused by this event.
-      const [, subject, , payload] = calls[2].args as [string, string, string, string];
-      expect(subject).toBe(orderingContracts.OrderStatusChanged.subject);
-      const written = parseEvent(orderingContracts.OrderStatusChanged, payload);
-      expect(written).toMatchObject({ causationId: env.id, correlationId: orderId, data: { orderId, status: 'CONFIRMED', previousStatus: 'PAID', version: 3 } });
+      // The order is read (raw), then CONFIRMED with its OrderStatusChanged in one statement.
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+      expect(calls[0].sql).toMatch(orderRead);
+      expect(calls[0].args).toEqual([env.data.orderId]);
+      expect(statusChangesIn(calls, env)).toEqual([['PAID', 'CONFIRMED', 3]]);
+      // The event carries the order's store, read with the order (the router routes store staff's subscriptions by it).
+      const [row] = outboxRows(calls);
+      expect(parseEvent(orderingContracts.OrderStatusChanged, row.payload).data.storeId).toBe('sunrise-bakery');
+      // Neither cancellation column is touched by a delivery step.
+      expect(bound(calls[1], /"cancellationReason" = CASE WHEN \$(\d+)::boolean/)).toBe(false);
+      expect(bound(calls[1], /"cancellationFailure" = CASE WHEN \$(\d+)::boolean/)).toBe(false);
     },
   },
   {
@@ -218,10 +401,24 @@ const uses: Use[] = [
     sample: samples.orderPlaced,
     effect(calls) {
       expect(calls).toHaveLength(1);
-      expect(calls[0]).toMatchObject({
-        op: 'delivery.upsert',
-        args: { where: { orderId }, create: { orderId, storeId: 'sunrise-bakery', customerId: 'c-1', item: 'cake', qty: 2, status: 'WAITING' }, update: {} },
+      expect(calls[0].op).toBe('$executeRaw');
+      expect(inserted(calls[0], 'Delivery')).toEqual({
+        id: expect.any(String),
+        orderId,
+        storeId: 'sunrise-bakery',
+        customerId: 'c-1',
+        item: 'cake',
+        qty: 2,
+        deliveryAddress: '1 Bakery Lane, Apt 2',
+        status: "'WAITING'",
+        updatedAt: 'now()',
       });
+      // A row a cancellation created first (no store yet) gets the order's details and keeps its
+      // status; a row that has its store (a repeat) is left as it is.
+      const conflict = /ON CONFLICT \("orderId"\) DO UPDATE SET (.*) WHERE "Delivery"\."storeId" IS NULL$/.exec(calls[0].sql!);
+      expect(conflict).not.toBeNull();
+      for (const col of ['storeId', 'customerId', 'item', 'qty', 'deliveryAddress']) expect(conflict![1]).toContain(`"${col}" = EXCLUDED."${col}"`);
+      expect(conflict![1]).not.toMatch(/"status"|"id"/);
     },
   },
   {
@@ -232,26 +429,24 @@ const uses: Use[] = [
     sample: samples.orderPlaced,
     effect(calls, env) {
       expect(calls).toHaveLength(1);
-      expect(calls[0]).toMatchObject({
-        op: 'orderView.upsert',
-        args: {
-          where: { orderId },
-          create: {
-            orderId,
-            customerId: 'c-1',
-            productId: 'cake',
-            item: 'cake',
-            qty: 2,
-            unitPrice: 25000,
-            amount: 50000,
-            storeId: 'sunrise-bakery',
-            paymentId: env.data.paymentId,
-            status: 'PAID',
-            version: 2,
-            placedAt: new Date(placedAt),
-          },
-        },
+      expect(calls[0].op).toBe('$executeRaw');
+      expect(inserted(calls[0], 'OrderView')).toEqual({
+        orderId,
+        customerId: 'c-1',
+        productId: 'cake',
+        item: 'cake',
+        qty: 2,
+        unitPrice: 25000,
+        amount: 50000,
+        storeId: 'sunrise-bakery',
+        paymentId: env.data.paymentId,
+        status: 'PAID',
+        version: 2,
+        placedAt: new Date(placedAt),
+        updatedAt: 'now()',
       });
+      // An order already in the view keeps its (possibly newer) status and version: only the payment id is filled in.
+      expect(calls[0].sql).toMatch(/ON CONFLICT \("orderId"\) DO UPDATE SET "paymentId" = EXCLUDED\."paymentId", "updatedAt" = now\(\) WHERE [^,]*$/);
     },
   },
   {
@@ -260,9 +455,17 @@ const uses: Use[] = [
     producer: 'ordering',
     contract: 'OrderStatusChanged',
     sample: samples.orderStatusChanged,
-    answers: { 'orderView.updateMany': () => ({ count: 1 }) },
+    // The order is in the view (the statement says whether it is).
+    answers: { $queryRaw: () => [{ known: true }] },
     effect(calls) {
-      expect(calls).toEqual([{ op: 'orderView.updateMany', args: { where: { orderId, version: { lt: 3 } }, data: { status: 'CONFIRMED', version: 3 } } }]);
+      expect(calls).toHaveLength(1);
+      expect(calls[0].op).toBe('$queryRaw');
+      expect(calls[0].sql).toMatch(/UPDATE "OrderView" SET /);
+      expect(bound(calls[0], /SET "status" = \$(\d+)/)).toBe('CONFIRMED');
+      expect(bound(calls[0], /, "version" = \$(\d+)/)).toBe(3);
+      expect(bound(calls[0], /WHERE "orderId" = \$(\d+)/)).toBe(orderId);
+      // Only a newer version changes the view: a late, older change never wins.
+      expect(bound(calls[0], /AND "version" < \$(\d+)/)).toBe(3);
     },
   },
 ];
@@ -325,11 +528,13 @@ const registeredPolicy = (context: string, name: string) => {
   return p as AnyPolicy;
 };
 
-/** The outbox row a handler wrote: [id, subject, stream, payload, correlationId]. */
-const outboxOf = (calls: Array<{ op: string; args: any }>, contract: EventContract) => {
-  const rows = calls.filter((c) => c.op === '$executeRaw' && c.args[1] === contract.subject);
+/** The one outbox row of `contract` a handler wrote (its columns agree with the envelope), as the consumer parses it. */
+const outboxOf = (calls: Call[], contract: EventContract) => {
+  const rows = outboxRows(calls).filter((r) => r.subject === contract.subject);
   expect(rows).toHaveLength(1);
-  return parseEvent(contract, rows[0].args[3]);
+  const env = parseEvent(contract, rows[0].payload);
+  expect(rows[0]).toMatchObject({ id: env.id, stream: contract.stream, correlationId: env.correlationId });
+  return env;
 };
 
 const stockRow = { productId: book.productId, onHand: 5, reserved: 1, version: 2, updatedAt: new Date('2026-11-21T10:00:01.000Z') };
@@ -345,14 +550,21 @@ const reservationRow = (status: string) => ({
   updatedAt: new Date('2026-11-21T10:00:02.000Z'),
 });
 /** mypage's stock line upsert: values are (productId, available, onHand, version). */
-const stockLineWrite = (calls: Array<{ op: string; args: any }>, env: Envelope<any>) =>
-  expect(calls).toEqual([{ op: '$executeRaw', args: [env.data.productId, env.data.available, env.data.onHand, env.data.version] }]);
+const stockLineWrite = (calls: Call[], env: Envelope<any>) =>
+  expect(calls).toEqual([
+    {
+      op: '$executeRaw',
+      args: [env.data.productId, env.data.available, env.data.onHand, env.data.version],
+      sql: expect.stringMatching(/^INSERT INTO "StockItem" .* WHERE "StockItem"\."stockVersion" < EXCLUDED\."stockVersion"$/),
+    },
+  ]);
 /** mypage's reservation view upsert: every field of the snapshot, the version guarding the update. */
-const reservationViewWrite = (calls: Array<{ op: string; args: any }>, env: Envelope<any>) =>
+const reservationViewWrite = (calls: Call[], env: Envelope<any>) =>
   expect(calls).toEqual([
     {
       op: '$executeRaw',
       args: [reservationId, 'c-1', 'book-1984', '1984', env.data.status, env.data.reason ?? null, env.data.version, new Date(reservationSnapshot.requestedAt)],
+      sql: expect.stringMatching(/^INSERT INTO "ReservationView" .* WHERE "ReservationView"\."version" < EXCLUDED\."version"$/),
     },
   ]);
 
@@ -478,14 +690,34 @@ uses.push(
 
 // Notification's policies are built for its configured channels (here the default, log): taken from its built parts.
 const notificationPolicy = (name: string) => built.find((b) => b.context === 'notification')!.parts.policies!.find((p) => p.name === name) as AnyPolicy;
-const messageFor = (env: Envelope<any>, status: string, subjectVersion: number, subjectKind: 'ORDER' | 'RESERVATION' = 'ORDER', subjectId = orderId) => ({
-  op: 'message.upsert',
-  args: {
-    where: { subjectKind_subjectId_subjectVersion_channel: { subjectKind, subjectId, subjectVersion, channel: 'LOG' } },
-    create: expect.objectContaining({ subjectKind, subjectId, customerId: 'c-1', status, subjectVersion, channel: 'LOG', deliveryStatus: 'PENDING', eventId: env.id }),
-    update: {},
-  },
-});
+/**
+ * Notification's record of one change for its channels (here log): one INSERT of a row per
+ * channel, from a bound JSON array of (id, channel); every other column is the change as the
+ * event told it. A change told again (a republished event) adds nothing.
+ */
+const messageFor = (calls: Call[], env: Envelope<any>, status: string, subjectVersion: number, text: string, subjectKind: 'ORDER' | 'RESERVATION' = 'ORDER', subjectId = orderId) => {
+  expect(calls).toHaveLength(1);
+  const [c] = calls;
+  expect(c.op).toBe('$executeRaw');
+  expect(c.sql).toMatch(/ FROM json_each\(\$\d+\) AS r WHERE true ON CONFLICT \("subjectKind", "subjectId", "subjectVersion", "channel"\) DO NOTHING$/);
+  expect(JSON.parse(bound(c, /json_each\(\$(\d+)\)/))).toEqual([{ id: expect.any(String), channel: 'LOG' }]);
+  expect(inserted(c, 'Message')).toEqual({
+    id: "r.value ->> '$.id'",
+    subjectKind,
+    subjectId,
+    customerId: 'c-1',
+    status,
+    subjectVersion,
+    text,
+    channel: "r.value ->> '$.channel'",
+    deliveryStatus: "'PENDING'",
+    attempts: '0',
+    nextAttemptAt: expect.any(Date),
+    eventId: env.id,
+    createdAt: expect.any(Date),
+    updatedAt: expect.any(Date),
+  });
+};
 uses.push(
   {
     consumer: 'notification',
@@ -494,8 +726,7 @@ uses.push(
     contract: 'OrderPlaced',
     sample: samples.orderPlaced,
     effect(calls, env) {
-      expect(calls).toEqual([messageFor(env, 'PAID', 2)]);
-      expect(calls[0].args.create.text).toBe(`${orderId} c-1 Paid. Your order is placed.`);
+      messageFor(calls, env, 'PAID', 2, `${orderId} c-1 Paid. Your order is placed.`);
     },
   },
   {
@@ -505,8 +736,7 @@ uses.push(
     contract: 'OrderStatusChanged',
     sample: samples.orderStatusChanged,
     effect(calls, env) {
-      expect(calls).toEqual([messageFor(env, 'CONFIRMED', 3)]);
-      expect(calls[0].args.create.text).toBe(`${orderId} c-1 Confirmed. The store accepted your order.`);
+      messageFor(calls, env, 'CONFIRMED', 3, `${orderId} c-1 Confirmed. The store accepted your order.`);
     },
   },
   // Issue 4: the customer is told a reservation's outcome.
@@ -517,8 +747,7 @@ uses.push(
     contract: 'ReservationConfirmed',
     sample: reservationSamples.reservationConfirmed,
     effect(calls, env) {
-      expect(calls).toEqual([messageFor(env, 'RESERVED', 2, 'RESERVATION', reservationId)]);
-      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 Reserved: 1984`);
+      messageFor(calls, env, 'RESERVED', 2, `${reservationId} c-1 Reserved: 1984`, 'RESERVATION', reservationId);
     },
   },
   {
@@ -528,8 +757,7 @@ uses.push(
     contract: 'ReservationFailed',
     sample: reservationSamples.reservationFailed,
     effect(calls, env) {
-      expect(calls).toEqual([messageFor(env, 'FAILED', 2, 'RESERVATION', reservationId)]);
-      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 No copy available: 1984`);
+      messageFor(calls, env, 'FAILED', 2, `${reservationId} c-1 No copy available: 1984`, 'RESERVATION', reservationId);
     },
   },
   {
@@ -539,8 +767,7 @@ uses.push(
     contract: 'ReservationCancelled',
     sample: reservationSamples.reservationCancelled,
     effect(calls, env) {
-      expect(calls).toEqual([messageFor(env, 'CANCELLED', 3, 'RESERVATION', reservationId)]);
-      expect(calls[0].args.create.text).toBe(`${reservationId} c-1 Reservation cancelled: 1984`);
+      messageFor(calls, env, 'CANCELLED', 3, `${reservationId} c-1 Reservation cancelled: 1984`, 'RESERVATION', reservationId);
     },
   },
 );
@@ -591,21 +818,6 @@ const sagaSamples = {
     ),
 };
 
-/** Ordering's answers for an order in `status` at `version`: each update moves it one version on. */
-const orderingAnswers = (status: string, version: number) => {
-  let v = version;
-  return {
-    'order.findUnique': () => ({ ...orderRow, status, version }),
-    'order.update': ({ data }: any) => ({ ...orderRow, status: data.status, version: ++v, updatedAt: new Date('2026-11-21T10:31:00.000Z') }),
-  };
-};
-/** The OrderStatusChanged rows a handler wrote to ordering's outbox, as [previous, status, version]. */
-const statusChangesIn = (calls: Array<{ op: string; args: any }>) =>
-  calls
-    .filter((c) => c.op === '$executeRaw' && c.args[1] === orderingContracts.OrderStatusChanged.subject)
-    .map((c) => parseEvent(orderingContracts.OrderStatusChanged, c.args[3]).data)
-    .map((d) => [d.previousStatus, d.status, d.version]);
-
 uses.push(
   {
     consumer: 'ordering',
@@ -613,10 +825,11 @@ uses.push(
     producer: 'delivery',
     contract: 'ProductionStarted',
     sample: sagaSamples.productionStarted,
-    answers: orderingAnswers('CONFIRMED', 3),
-    effect(calls) {
-      expect(calls.map((c) => c.op)).toEqual(['order.findUnique', 'order.update', '$executeRaw']);
-      expect(statusChangesIn(calls)).toEqual([['CONFIRMED', 'IN_PRODUCTION', 4]]);
+    answers: () => orderingAnswers('CONFIRMED', 3),
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+      expect(calls[0]).toMatchObject({ sql: expect.stringMatching(orderRead), args: [env.data.orderId] });
+      expect(statusChangesIn(calls, env)).toEqual([['CONFIRMED', 'IN_PRODUCTION', 4]]);
     },
   },
   {
@@ -626,9 +839,11 @@ uses.push(
     contract: 'DeliveryStarted',
     sample: sagaSamples.deliveryStarted,
     // Production was reported by this event but not applied yet: both steps, in order.
-    answers: orderingAnswers('CONFIRMED', 3),
-    effect(calls) {
-      expect(statusChangesIn(calls)).toEqual([
+    answers: () => orderingAnswers('CONFIRMED', 3),
+    effect(calls, env) {
+      // One read; each step one statement, the second guarded by the version the first wrote.
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw', '$queryRaw']);
+      expect(statusChangesIn(calls, env)).toEqual([
         ['CONFIRMED', 'IN_PRODUCTION', 4],
         ['IN_PRODUCTION', 'SHIPPED', 5],
       ]);
@@ -640,9 +855,10 @@ uses.push(
     producer: 'delivery',
     contract: 'DeliveryCompleted',
     sample: sagaSamples.deliveryCompleted,
-    answers: orderingAnswers('SHIPPED', 5),
-    effect(calls) {
-      expect(statusChangesIn(calls)).toEqual([['SHIPPED', 'DELIVERED', 6]]);
+    answers: () => orderingAnswers('SHIPPED', 5),
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+      expect(statusChangesIn(calls, env)).toEqual([['SHIPPED', 'DELIVERED', 6]]);
     },
   },
   {
@@ -651,10 +867,13 @@ uses.push(
     producer: 'delivery',
     contract: 'DeliveryCancelled',
     sample: sagaSamples.deliveryCancelled,
-    answers: orderingAnswers('CANCELLING', 4),
+    answers: () => orderingAnswers('CANCELLING', 4),
     effect(calls, env) {
-      expect(calls[0].args).toEqual({ where: { id: env.data.orderId } });
-      expect(statusChangesIn(calls)).toEqual([['CANCELLING', 'CANCELLED', 5]]);
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+      expect(calls[0]).toMatchObject({ sql: expect.stringMatching(orderRead), args: [env.data.orderId] });
+      expect(statusChangesIn(calls, env)).toEqual([['CANCELLING', 'CANCELLED', 5]]);
+      // The customer's reason stays as the cancellation recorded it.
+      expect(bound(calls[1], /"cancellationReason" = CASE WHEN \$(\d+)::boolean/)).toBe(false);
     },
   },
   {
@@ -663,10 +882,15 @@ uses.push(
     producer: 'delivery',
     contract: 'DeliveryCancellationRefused',
     sample: sagaSamples.deliveryCancellationRefused,
-    answers: orderingAnswers('CANCELLING', 4),
-    effect(calls) {
-      expect(calls[1].args.data).toMatchObject({ status: 'CANCELLATION_FAILED', cancellationFailure: 'DELIVERY_ALREADY_STARTED' });
-      expect(statusChangesIn(calls)).toEqual([['CANCELLING', 'CANCELLATION_FAILED', 5]]);
+    answers: () => orderingAnswers('CANCELLING', 4),
+    effect(calls, env) {
+      expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+      expect(calls[0]).toMatchObject({ sql: expect.stringMatching(orderRead), args: [env.data.orderId] });
+      expect(statusChangesIn(calls, env)).toEqual([['CANCELLING', 'CANCELLATION_FAILED', 5]]);
+      // Delivery's reason is recorded on the order with the status, in the same statement; the customer's reason is kept.
+      expect(bound(calls[1], /"cancellationFailure" = CASE WHEN \$(\d+)::boolean/)).toBe(true);
+      expect(bound(calls[1], /THEN \$(\d+)::text ELSE "cancellationFailure"/)).toBe('DELIVERY_ALREADY_STARTED');
+      expect(bound(calls[1], /"cancellationReason" = CASE WHEN \$(\d+)::boolean/)).toBe(false);
     },
   },
   {
@@ -753,20 +977,31 @@ uses.push({
   answers: {
     'mission.findMany': () => [missionRow('FIRST_PIZZA', 0, 1), missionRow('THREE_ORDERS', 2, 3)],
     'missionOrder.createMany': () => ({ count: 1 }),
-    'mission.updateMany': () => ({ count: 1 }),
-    'mission.findUniqueOrThrow': () => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', messageStatus: 'QUEUED', version: 4 }),
+    // update() answers the row as written; its where names the version read (P2025 when the row moved on).
+    'mission.update': ({ where, data }) => {
+      const row = missionRow('THREE_ORDERS', 2, 3);
+      if (where.id !== row.id || where.version !== row.version) return Promise.reject(Object.assign(new Error('No record was found for an update.'), { code: 'P2025' }));
+      return { ...row, ...data };
+    },
   },
   effect(calls, env) {
     // A cake order is no pizza: only "place 3 orders" counts it, and its third order completes it.
     expect(calls.filter((c) => c.op === 'missionOrder.createMany').map((c) => c.args)).toEqual([{ data: [{ missionId: 'mission-THREE_ORDERS', orderId }], skipDuplicates: true }]);
-    expect(calls.find((c) => c.op === 'mission.updateMany')!.args).toMatchObject({ where: { id: 'mission-THREE_ORDERS', version: 3 }, data: { progress: 3, status: 'COMPLETED' } });
+    const updates = calls.filter((c) => c.op === 'mission.update');
+    expect(updates.map((c) => c.args)).toEqual([
+      {
+        where: { id: 'mission-THREE_ORDERS', version: 3 },
+        data: { progress: 3, version: 4, updatedAt: expect.any(Date), status: 'COMPLETED', completedAt: expect.any(Date), rewardId: expect.any(String), messageStatus: 'QUEUED' },
+      },
+    ]);
+    const rewardId = updates[0].args.data.rewardId;
+    expect(calls.find((c) => c.op === 'reward.create')!.args).toMatchObject({ data: { id: rewardId, missionId: 'mission-THREE_ORDERS', customerId: 'c-1', points: 300 } });
     expect(calls.find((c) => c.op === 'wallet.upsert')!.args).toMatchObject({ where: { customerId: 'c-1' }, update: { points: { increment: 300 } } });
-    const subjects = calls.filter((c) => c.op === '$executeRaw').map((c) => (c.args as string[])[1]);
-    expect(subjects).toEqual([rewardsContracts.MissionCompleted.subject, rewardsContracts.RewardGranted.subject, rewardsContracts.MissionUpdated.subject]);
-    for (const c of calls.filter((x) => x.op === '$executeRaw')) {
-      const [, , , payload] = c.args as [string, string, string, string];
-      expect(JSON.parse(payload)).toMatchObject({ correlationId: 'mission-THREE_ORDERS', causationId: env.id });
-    }
+    expect(outboxRows(calls).map((r) => r.subject)).toEqual([rewardsContracts.MissionCompleted.subject, rewardsContracts.RewardGranted.subject, rewardsContracts.MissionUpdated.subject]);
+    for (const r of outboxRows(calls)) expect(JSON.parse(r.payload)).toMatchObject({ correlationId: 'mission-THREE_ORDERS', causationId: env.id });
+    expect(outboxOf(calls, rewardsContracts.RewardGranted).data).toMatchObject({ rewardId, missionId: 'mission-THREE_ORDERS', customerId: 'c-1', points: 300 });
+    // The mission is announced as update() wrote it.
+    expect(outboxOf(calls, rewardsContracts.MissionUpdated).data).toMatchObject({ missionId: 'mission-THREE_ORDERS', status: 'COMPLETED', progress: 3, rewardId, messageStatus: 'QUEUED', version: 4 });
   },
 });
 uses.push({
@@ -783,15 +1018,26 @@ uses.push({
   answers: {
     'outgoingMessage.findFirst': () => ({ id: 'out-1', subjectKind: 'MISSION', subjectId: 'mission-THREE_ORDERS', messageId: 'msg-0', status: 'REQUESTED' }),
     'outgoingMessage.updateMany': () => ({ count: 1 }),
-    'mission.findUniqueOrThrow': () => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', messageStatus: 'REQUESTED', messageId: 'msg-0', version: 5 }),
-    'mission.update': ({ data }) => ({ ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', ...data, updatedAt: new Date('2026-11-21T09:40:01.000Z') }),
+    // The mission as stored (version 5, the first message id msg-0); the UPDATE ... RETURNING * answers it as written.
+    $queryRaw: (values: unknown[], sql?: string) => {
+      const call = { args: values, sql };
+      const row = { ...missionRow('THREE_ORDERS', 3, 3), status: 'COMPLETED', rewardId: 'reward-1', messageStatus: 'REQUESTED', messageId: 'msg-0', version: 5 };
+      if (!/^UPDATE "Mission" SET .* RETURNING \*$/.test(sql ?? '')) throw new Error(`rewards answers no such statement: ${sql}`);
+      if (bound(call, /WHERE "id" = \$(\d+)/) !== row.id) return [];
+      return [{ ...row, messageStatus: bound(call, /"messageStatus" = \$(\d+)/), messageId: row.messageId ?? bound(call, /COALESCE\("messageId", \$(\d+)\)/), version: row.version + 1, updatedAt: bound(call, /"updatedAt" = \$(\d+)/) }];
+    },
   },
   effect(calls, env) {
     expect(calls[0]).toEqual({ op: 'outgoingMessage.findFirst', args: { where: { subjectId: 'mission-THREE_ORDERS' } } });
     expect(calls.find((c) => c.op === 'outgoingMessage.updateMany')!.args).toMatchObject({ where: { id: 'out-1', status: { in: ['QUEUED', 'REQUESTED'] } }, data: { status: 'SENT' } });
-    const [, subject, , payload] = calls.find((c) => c.op === '$executeRaw')!.args as [string, string, string, string];
-    expect(subject).toBe(rewardsContracts.MissionUpdated.subject);
-    expect(parseEvent(rewardsContracts.MissionUpdated, payload)).toMatchObject({
+    // The mission's message status, in one statement: SENT, the first message id kept, the version moved on.
+    const [update] = calls.filter((c) => c.sql?.startsWith('UPDATE "Mission"'));
+    expect(update.op).toBe('$queryRaw');
+    expect(bound(update, /WHERE "id" = \$(\d+)/)).toBe('mission-THREE_ORDERS');
+    expect(bound(update, /"messageStatus" = \$(\d+)::"MessageStatus"/)).toBe('SENT');
+    expect(bound(update, /"messageId" = COALESCE\("messageId", \$(\d+)\)/)).toBe(env.data.messageId);
+    expect(update.sql).toMatch(/"version" = "version" \+ 1/);
+    expect(outboxOf(calls, rewardsContracts.MissionUpdated)).toMatchObject({
       correlationId: 'mission-THREE_ORDERS',
       causationId: env.id,
       data: { messageStatus: 'SENT', messageId: 'msg-0', version: 6 },
@@ -822,12 +1068,28 @@ uses.push({
       },
       { correlationId: 'mission-THREE_ORDERS' },
     ),
-  answers: { 'missionView.updateMany': () => ({ count: 1 }) },
-  effect(calls) {
-    expect(calls.map((c) => c.op)).toEqual(['missionView.upsert', 'missionView.updateMany']);
-    expect(calls[0].args).toMatchObject({ where: { missionId: 'mission-THREE_ORDERS' }, create: { customerId: 'c-1', rewardId: 'reward-1', messageStatus: 'SENT', version: 6 }, update: {} });
-    // Only a newer version changes the page: a late, older MissionUpdated never wins.
-    expect(calls[1].args).toMatchObject({ where: { missionId: 'mission-THREE_ORDERS', version: { lt: 6 } }, data: { status: 'COMPLETED', progress: 3, messageStatus: 'SENT' } });
+  effect(calls, env) {
+    expect(calls).toHaveLength(1);
+    expect(calls[0].op).toBe('$executeRaw');
+    const written = inserted(calls[0], 'MissionView');
+    expect(written).toEqual({
+      missionId: 'mission-THREE_ORDERS',
+      customerId: 'c-1',
+      kind: 'THREE_ORDERS',
+      status: 'COMPLETED',
+      progress: 3,
+      target: 3,
+      rewardId: 'reward-1',
+      messageId: 'msg-0',
+      messageStatus: 'SENT',
+      version: 6,
+      completedAt: new Date(env.data.completedAt),
+      updatedAt: new Date(env.data.updatedAt),
+    });
+    // Only a newer version changes the page (every field of it): a late, older MissionUpdated never wins.
+    const conflict = /ON CONFLICT \("missionId"\) DO UPDATE SET (.*) WHERE "MissionView"\."version" < EXCLUDED\."version"$/.exec(calls[0].sql!);
+    expect(conflict).not.toBeNull();
+    for (const col of Object.keys(written).filter((k) => k !== 'missionId')) expect(conflict![1]).toContain(`"${col}" = EXCLUDED."${col}"`);
   },
 });
 
@@ -864,7 +1126,7 @@ describe.each(uses.map((u) => [`${u.consumer} ← ${u.producer}.${u.contract} ($
 
   test('the handler finds every field it reads and does what the policy says', async () => {
     const env = parseEvent(use.policy.event, JSON.stringify(use.sample()));
-    const { tx, calls } = recordingTx(use.answers);
+    const { tx, calls } = recordingTx(answersOf(use));
     await use.policy.handle(tx, env.data, env);
     expect(calls.length).toBeGreaterThan(0);
     expect(holes(calls.map((c) => c.args))).toEqual([]);
@@ -886,4 +1148,32 @@ describe.each(uses.map((u) => [`${u.consumer} ← ${u.producer}.${u.contract} ($
     expect(() => parseEvent(use.policy.event, JSON.stringify({ ...env, version: env.version + 1 }))).toThrow(/Expected .* v\d+, got/);
     expect(() => parseEvent(use.policy.event, JSON.stringify({ ...env, type: 'SomethingElse' }))).toThrow(/Expected/);
   });
+});
+
+// What the handlers do when the row an event names is not (yet) there, or changed meanwhile.
+const orderingStatusUses = uses.filter((u) => u.consumer === 'ordering' && u.policy !== (rememberProducts as unknown as AnyPolicy));
+describe.each(orderingStatusUses.map((u) => [`ordering ← ${u.producer}.${u.contract} (${u.policy.name})`, u] as const))('%s', (_title, use) => {
+  test('an order that does not exist is a PermanentError (ordering writes every order before its events), and nothing is written', async () => {
+    const env = parseEvent(use.policy.event, JSON.stringify(use.sample()));
+    const { tx, calls } = recordingTx({ $queryRaw: () => [] });
+    await expect(use.policy.handle(tx, env.data, env)).rejects.toBeInstanceOf(PermanentError);
+    expect(calls).toEqual([{ op: '$queryRaw', args: [(env.data as { orderId: string }).orderId], sql: expect.stringMatching(orderRead) }]);
+  });
+
+  test('an order changed since it was read fails the version guard with StaleOrder (retried, not dead-lettered)', async () => {
+    const env = parseEvent(use.policy.event, JSON.stringify(use.sample()));
+    const answers = answersOf(use)!;
+    // The read answers as in the table; the UPDATE finds the version moved on (no row).
+    const { tx, calls } = recordingTx({ $queryRaw: (values, sql) => (orderRead.test(sql ?? '') ? answers.$queryRaw(values, sql) : []) });
+    const outcome = use.policy.handle(tx, env.data, env);
+    await expect(outcome).rejects.toBeInstanceOf(StaleOrder);
+    await expect(outcome).rejects.not.toBeInstanceOf(PermanentError);
+    expect(calls.map((c) => c.op)).toEqual(['$queryRaw', '$queryRaw']);
+  });
+});
+
+test('mypage: a status change for an order not in the view yet fails, so it is redelivered after OrderPlaced', async () => {
+  const env = parseEvent(orderingContracts.OrderStatusChanged, JSON.stringify(samples.orderStatusChanged()));
+  const { tx } = recordingTx({ $queryRaw: () => [{ known: false }] });
+  await expect((followStatus as unknown as AnyPolicy).handle(tx, env.data, env)).rejects.toThrow(/not in the view yet/);
 });
