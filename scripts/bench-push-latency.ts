@@ -282,7 +282,12 @@ function received(sub: Subscriber, index: number, withOrder: boolean, v: { data?
 
 const subscriptionError = (e: any) => bump(rec.subscriptionErrors, String((Array.isArray(e) ? e[0]?.message : e?.message ?? e?.reason ?? e) ?? 'error').slice(0, 160));
 
-function subscribeOne(wsUrl: string, token: string, index: number, query: string, withOrder: boolean): Subscriber {
+/**
+ * A graphql-ws client of the router with a store staff token, connecting at once (no lazy
+ * connect, no retry); `connected` resolves true once acknowledged, false if the socket closed
+ * first. `onClosed` hears every close (the subscribers count the unexpected ones).
+ */
+function connectWs(wsUrl: string, token: string, onClosed: (e: any) => void = () => undefined) {
   let onConnected!: (ok: boolean) => void;
   const connected = new Promise<boolean>((r) => (onConnected = r));
   const client = createClient({
@@ -296,9 +301,16 @@ function subscribeOne(wsUrl: string, token: string, index: number, query: string
       connected: () => onConnected(true),
       closed: (e: any) => {
         onConnected(false);
-        if (!disposing) bump(rec.closedUnexpectedly, `${e?.code ?? '?'} ${String(e?.reason ?? '')}`.trim());
+        onClosed(e);
       },
     },
+  });
+  return { client, connected };
+}
+
+function subscribeOne(wsUrl: string, token: string, index: number, query: string, withOrder: boolean): Subscriber {
+  const { client, connected } = connectWs(wsUrl, token, (e) => {
+    if (!disposing) bump(rec.closedUnexpectedly, `${e?.code ?? '?'} ${String(e?.reason ?? '')}`.trim());
   });
   const sub: Subscriber = { dispose: () => client.dispose(), connected, received: 0 };
   client.subscribe({ query, variables: { storeId: BAKERY } }, { next: (v) => received(sub, index, withOrder, v), error: subscriptionError, complete: () => undefined });
@@ -373,17 +385,7 @@ async function startNatsProbe(natsUrl: string): Promise<NatsConnection> {
  * router's debug log (at info, as deployed). Used unless the router logs at debug.
  */
 function startEventProbe(wsUrl: string, token: string): Subscriber {
-  let onConnected!: (ok: boolean) => void;
-  const connected = new Promise<boolean>((r) => (onConnected = r));
-  const client = createClient({
-    url: wsUrl,
-    webSocketImpl: WebSocket,
-    lazy: false,
-    retryAttempts: 0,
-    onNonLazyError: () => undefined,
-    connectionParams: { authorization: `Bearer ${token}` },
-    on: { connected: () => onConnected(true), closed: () => onConnected(false) },
-  });
+  const { client, connected } = connectWs(wsUrl, token);
   const sub: Subscriber = { dispose: () => client.dispose(), connected, received: 0 };
   const query = 'subscription EventProbe($storeId: ID!) { storeOrderStatusChanged(storeId: $storeId) { orderId status occurredAt } }';
   client.subscribe(

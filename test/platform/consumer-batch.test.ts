@@ -8,24 +8,22 @@
 //    transactions than events, never more transactions at once than the HandlerSlots allow;
 //  - markProcessedMany in both dialects, and a batch on SQLite.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { HandlerSlots, PolicyConsumer, policy, type Outcome } from '../../platform/consumer';
-import { openDatabase, type OpenedDatabase } from '../../platform/database';
+import { type OpenedDatabase } from '../../platform/database';
 import { PermanentError } from '../../platform/errors';
 import { createEnvelope, defineEvent, type Envelope, type EventContract } from '../../platform/events';
 import { createLogger } from '../../platform/logger';
-import { ensureStream } from '../../platform/nats';
 import { PLATFORM_SQL } from '../../platform/sql-dialect';
-import { createDeliveryClient, type DeliveryDb, type DeliveryTx } from '../../subgraphs/delivery/db';
-import { createNotificationClient, type NotificationDb, type NotificationTx } from '../../subgraphs/notification/db';
-import { consumerSettled, openJetStream, type TestJetStream } from '../support/jetstream';
-import { startNatsServer, type TestNats } from '../support/nats';
+import { type DeliveryDb, type DeliveryTx } from '../../subgraphs/delivery/db';
+import { type NotificationDb, type NotificationTx } from '../../subgraphs/notification/db';
+import { consumerSettled, type TestJetStream } from '../support/jetstream';
+import { type TestNats } from '../support/nats';
 import { waitFor } from '../support/ports';
-import { createTestDatabases, type TestDatabases } from '../support/postgres';
+import { type TestDatabases } from '../support/postgres';
+import { openEventTestbed, type EventTestbed } from '../support/event-testbed';
 
 const log = createLogger('consumer-batch-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
 const Step = z.object({ key: z.string(), n: z.number().int() });
@@ -39,31 +37,15 @@ let pgDb: OpenedDatabase<DeliveryDb>;
 let sqliteDb: OpenedDatabase<NotificationDb>;
 let dir: string;
 
+let bed: EventTestbed | undefined;
 beforeAll(async () => {
-  nats = await startNatsServer();
-  client = await openJetStream(nats.url);
-  dbs = await createTestDatabases(['delivery']);
-  dir = mkdtempSync(join(tmpdir(), 'og_test_consumer_batch-'));
-  pgDb = await openDatabase({ context: 'delivery', url: dbs.url('delivery'), dataDir: dir, migrationsDir: resolve(__dirname, '../../prisma/delivery/migrations'), createClient: createDeliveryClient });
-  sqliteDb = await openDatabase({
-    context: 'notification',
-    url: `file:${join(dir, 'notification.db')}`,
-    dataDir: dir,
-    migrationsDir: resolve(__dirname, '../../prisma/notification/migrations'),
-    createClient: createNotificationClient,
-  });
+  bed = await openEventTestbed('consumer_batch', { sqlite: true });
+  ({ nats, client, dbs, pgDb, dir } = bed);
+  sqliteDb = bed.sqliteDb!;
   await pgDb.client.$executeRawUnsafe(`CREATE TABLE "BatchEffect" ("n" SERIAL PRIMARY KEY, "eventId" TEXT NOT NULL, "key" TEXT NOT NULL, "step" INT NOT NULL)`);
   await sqliteDb.client.$executeRawUnsafe(`CREATE TABLE "BatchEffect" ("n" INTEGER PRIMARY KEY AUTOINCREMENT, "eventId" TEXT NOT NULL, "key" TEXT NOT NULL, "step" INT NOT NULL)`);
-  await ensureStream(client.jsm, 'delivery');
 }, 120_000);
-afterAll(async () => {
-  await pgDb?.close();
-  await sqliteDb?.close();
-  await dbs?.drop();
-  await client?.close();
-  await nats?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => bed?.close());
 
 /** The database with its transactions counted (how many, how many at once at most). */
 function counted<D extends { $transaction: (...a: any[]) => Promise<any> }>(db: D) {

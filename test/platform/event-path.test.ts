@@ -10,26 +10,24 @@
 //    and unsent rows never;
 //  - retention settings that could lose a guarantee are refused at start-up.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { DiscardPolicy, jetstream } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { baseEnvSchema, parseEnv } from '../../platform/config';
 import { PolicyConsumer, policy, type Outcome } from '../../platform/consumer';
-import { openDatabase, type OpenedDatabase } from '../../platform/database';
+import { type OpenedDatabase } from '../../platform/database';
 import { createEnvelope, defineEvent } from '../../platform/events';
 import { createLogger } from '../../platform/logger';
 import { DEFAULT_STREAM_LIMITS, ensureStream } from '../../platform/nats';
 import { OutboxRelay } from '../../platform/outbox';
 import { pruneEventRecords } from '../../platform/retention';
 import { platformSqlFor } from '../../platform/sql-dialect';
-import { createDeliveryClient, type DeliveryDb, type DeliveryTx } from '../../subgraphs/delivery/db';
-import { createNotificationClient, type NotificationDb } from '../../subgraphs/notification/db';
-import { openJetStream, type TestJetStream } from '../support/jetstream';
-import { startNatsServer, type TestNats } from '../support/nats';
+import { type DeliveryDb, type DeliveryTx } from '../../subgraphs/delivery/db';
+import { type NotificationDb } from '../../subgraphs/notification/db';
+import { type TestJetStream } from '../support/jetstream';
+import { type TestNats } from '../support/nats';
 import { waitFor } from '../support/ports';
-import { createTestDatabases, type TestDatabases } from '../support/postgres';
+import { type TestDatabases } from '../support/postgres';
+import { openEventTestbed, type EventTestbed } from '../support/event-testbed';
 
 const log = createLogger('event-path-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
 const HOUR = 3_600_000;
@@ -44,35 +42,13 @@ let pgDb: OpenedDatabase<DeliveryDb>;
 let sqliteDb: OpenedDatabase<NotificationDb>;
 let sqliteDir: string;
 
+let bed: EventTestbed | undefined;
 beforeAll(async () => {
-  nats = await startNatsServer();
-  client = await openJetStream(nats.url);
-  dbs = await createTestDatabases(['delivery']);
-  sqliteDir = mkdtempSync(join(tmpdir(), 'og_test_event_path-'));
-  pgDb = await openDatabase({
-    context: 'delivery',
-    url: dbs.url('delivery'),
-    dataDir: sqliteDir,
-    migrationsDir: resolve(__dirname, '../../prisma/delivery/migrations'),
-    createClient: createDeliveryClient,
-  });
-  sqliteDb = await openDatabase({
-    context: 'notification',
-    url: `file:${join(sqliteDir, 'notification.db')}`,
-    dataDir: sqliteDir,
-    migrationsDir: resolve(__dirname, '../../prisma/notification/migrations'),
-    createClient: createNotificationClient,
-  });
-  await ensureStream(client.jsm, 'delivery');
+  bed = await openEventTestbed('event_path', { sqlite: true });
+  ({ nats, client, dbs, pgDb, dir: sqliteDir } = bed);
+  sqliteDb = bed.sqliteDb!;
 }, 120_000);
-afterAll(async () => {
-  await pgDb?.close();
-  await sqliteDb?.close();
-  await dbs?.drop();
-  await client?.close();
-  await nats?.stop();
-  if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
-});
+afterAll(() => bed?.close());
 
 /** Writes outbox rows the way addToOutbox does, each in its own transaction (its own commit). */
 async function writeOutbox(db: DeliveryDb, events: Array<{ orderId: string; n: number }>): Promise<string[]> {

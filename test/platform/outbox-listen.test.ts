@@ -10,22 +10,20 @@
 //    in the stream across batches, publish each row once and mark every row sent;
 //  - a refused row stops the pass: the batch read ahead is not published.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
-import { openDatabase, type OpenedDatabase } from '../../platform/database';
+import { type OpenedDatabase } from '../../platform/database';
 import { createEnvelope, defineEvent } from '../../platform/events';
 import { createLogger } from '../../platform/logger';
-import { ensureStream } from '../../platform/nats';
 import { OutboxRelay } from '../../platform/outbox';
 import { OUTBOX_CHANNEL, PgOutboxListener } from '../../platform/outbox-listener';
-import { createDeliveryClient, type DeliveryDb } from '../../subgraphs/delivery/db';
-import { openJetStream, type TestJetStream } from '../support/jetstream';
-import { startNatsServer, type TestNats } from '../support/nats';
+import { type DeliveryDb } from '../../subgraphs/delivery/db';
+import { type TestJetStream } from '../support/jetstream';
+import { type TestNats } from '../support/nats';
 import { waitFor } from '../support/ports';
-import { createTestDatabases, type TestDatabases } from '../support/postgres';
+import { type TestDatabases } from '../support/postgres';
+import { openEventTestbed, type EventTestbed } from '../support/event-testbed';
 
 const log = createLogger('outbox-listen-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
 const HOUR = 3_600_000;
@@ -42,29 +40,16 @@ let opened: OpenedDatabase<DeliveryDb>;
 let dataDir: string;
 let other: pg.Client;
 
+let bed: EventTestbed | undefined;
 beforeAll(async () => {
-  nats = await startNatsServer();
-  client = await openJetStream(nats.url);
-  dbs = await createTestDatabases(['delivery']);
-  dataDir = mkdtempSync(join(tmpdir(), 'og_test_outbox_listen-'));
-  opened = await openDatabase({
-    context: 'delivery',
-    url: dbs.url('delivery'),
-    dataDir,
-    migrationsDir: resolve(__dirname, '../../prisma/delivery/migrations'),
-    createClient: createDeliveryClient,
-  });
-  await ensureStream(client.jsm, 'delivery');
+  bed = await openEventTestbed('outbox_listen');
+  ({ nats, client, dbs, pgDb: opened, dir: dataDir } = bed);
   other = new pg.Client({ connectionString: dbs.url('delivery') });
   await other.connect();
 }, 120_000);
 afterAll(async () => {
   await other?.end();
-  await opened?.close();
-  await dbs?.drop();
-  await client?.close();
-  await nats?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await bed?.close();
 });
 
 /** Commits outbox rows with plain SQL on a connection of the test's own: what another process (a replica, a script) does. */
